@@ -1,0 +1,1 @@
+"""Administration pages: org units, users, roles, default homepage layouts, plugins."""

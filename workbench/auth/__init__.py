@@ -1,0 +1,1 @@
+"""Accounts: local sign-in (Flask-Security-Too), single sign-on (OIDC), roles and permissions."""

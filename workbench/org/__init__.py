@@ -1,0 +1,1 @@
+"""The organisation tree (province → city → county → grid) and the central data-scope rule."""

@@ -1,0 +1,69 @@
+"""Template globals and filters shared by the core and plugins."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Flask, request
+from flask_babel import format_datetime, get_locale
+from flask_login import current_user
+
+from workbench.app_setup import LOCALES
+from workbench.records import utcnow
+
+
+def visible_menu_items():
+    from workbench.plugins import registry
+
+    if not current_user.is_authenticated:
+        return []
+    return [
+        item for item in registry().menu_items
+        if item.permission is None or current_user.can(item.permission)
+    ]
+
+
+def due_state(due_at: datetime | None, now: datetime | None = None) -> str:
+    """'overdue', 'today', 'soon' (within 3 days) or '' — drives the badge colour."""
+    if due_at is None:
+        return ""
+    now = now or utcnow()
+    if due_at < now:
+        return "overdue"
+    if due_at.date() == now.date():
+        return "today"
+    if (due_at - now).days < 3:
+        return "soon"
+    return ""
+
+
+def _format_dt(value: datetime | None, fmt: str = "short") -> str:
+    if value is None:
+        return ""
+    # Stored naive UTC; Flask-Babel converts to the configured timezone when tz-aware.
+    from datetime import timezone
+
+    return format_datetime(value.replace(tzinfo=timezone.utc), fmt)
+
+
+def page_url(page: int) -> str:
+    """The current URL with its query string kept and `page` replaced."""
+    from flask import url_for
+
+    args = request.args.to_dict()
+    args["page"] = page
+    return url_for(request.endpoint, **(request.view_args or {}), **args)
+
+
+def install(app: Flask) -> None:
+    app.jinja_env.filters["dt"] = _format_dt
+    app.jinja_env.filters["due_state"] = due_state
+
+    @app.context_processor
+    def _globals():
+        return {
+            "menu_items": visible_menu_items,
+            "locales": LOCALES,
+            "current_locale": str(get_locale() or ""),
+            "request_path": request.path,
+            "page_url": page_url,
+        }
