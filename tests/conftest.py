@@ -37,9 +37,12 @@ def pytest_generate_tests(metafunc):
 def database_url(db_backend, request, tmp_path_factory):
     """sqlite: a marker value (each test gets its own file); postgresql: a worker database."""
     if db_backend == "sqlite":
-        return "sqlite"
+        yield "sqlite"
+        return
     worker = getattr(request.config, "workerinput", {}).get("workerid", "master")
-    return databases.worker_database_url(worker)
+    url = databases.worker_database_url(worker)
+    yield url
+    databases.drop_database(url)
 
 
 class IsolatedClient(FlaskClient):

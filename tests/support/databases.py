@@ -35,7 +35,8 @@ def worker_database_url(worker_id: str) -> str:
     from sqlalchemy.engine import make_url
 
     base = make_url(admin_url())
-    name = f"workbench_test_{worker_id}"
+    # The pid keeps concurrent test runs on one server (several developers, CI) apart.
+    name = f"workbench_test_{worker_id}_{os.getpid()}"
     try:
         with psycopg.connect(
             host=base.host, port=base.port or 5432, user=base.username, password=base.password,
@@ -54,3 +55,16 @@ def truncate_all(engine, metadata) -> None:
     tables = ", ".join(f'"{table.name}"' for table in metadata.sorted_tables)
     with engine.begin() as conn:
         conn.exec_driver_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+
+
+def drop_database(url: str) -> None:
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    target = make_url(url)
+    base = make_url(admin_url())
+    with psycopg.connect(
+        host=base.host, port=base.port or 5432, user=base.username, password=base.password,
+        dbname=base.database or "postgres", autocommit=True, connect_timeout=5,
+    ) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)')
