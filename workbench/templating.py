@@ -57,6 +57,8 @@ def page_url(page: int) -> str:
 def install(app: Flask) -> None:
     app.jinja_env.filters["dt"] = _format_dt
     app.jinja_env.filters["due_state"] = due_state
+    # Globals (not context processors) so imported macros can use them too.
+    app.jinja_env.globals["page_url"] = page_url
 
     @app.context_processor
     def _globals():
@@ -65,5 +67,4 @@ def install(app: Flask) -> None:
             "locales": LOCALES,
             "current_locale": str(get_locale() or ""),
             "request_path": request.path,
-            "page_url": page_url,
         }

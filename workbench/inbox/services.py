@@ -120,12 +120,17 @@ def _close(item: TodoItem, status: str, actor: User | None, note: str = "") -> N
 
 def close_todos_for(source: tuple[str, object], actor: User | None = None, note: str = "",
                     kind: str | None = None) -> int:
-    """Close every open to-do of a source record (the source flow moved on). Returns the count."""
+    """Close every open to-do of a source record (the source flow moved on). Returns the count.
+
+    The caller has already been allowed to move the source record on, and the to-dos it
+    closes may belong to other people (the next handler's predecessor), so this looks past
+    the actor's scope on purpose.
+    """
     query = select(TodoItem).where(
         TodoItem.source_type == source[0],
         TodoItem.source_id == str(source[1]),
         TodoItem.status == TodoStatus.OPEN,
-    )
+    ).execution_options(skip_scope=True)
     if kind:
         query = query.where(TodoItem.kind == kind)
     items = db.session.execute(query).scalars().all()
