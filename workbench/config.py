@@ -60,7 +60,6 @@ def build_config(overrides: dict | None = None) -> dict:
         "UPLOAD_DIR": str(data_dir / "uploads"),
         "SECRET_KEY": secret_key,
         "SQLALCHEMY_DATABASE_URI": database_url,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
         # Plugins: None means every installed plugin; a list is an allow-list of entry-point names.
         "WORKBENCH_PLUGINS": _env_list("WORKBENCH_PLUGINS"),
@@ -137,8 +136,11 @@ def build_config(overrides: dict | None = None) -> dict:
         "OPENAPI_URL_PREFIX": "/api/v1",
         "OPENAPI_JSON_PATH": "openapi.json",
     }
-    if database_url.startswith("sqlite"):
-        # SQLite pools per thread; the busy timeout makes concurrent writers wait, not fail.
-        config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 30}}
     config.update(overrides)
+    if "SQLALCHEMY_ENGINE_OPTIONS" not in config:
+        if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+            # The busy timeout makes concurrent writers wait instead of failing.
+            config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 30}}
+        else:
+            config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True}
     return config
