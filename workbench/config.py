@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 
@@ -113,10 +114,14 @@ def build_config(overrides: dict | None = None) -> dict:
         "SECURITY_TOTP_ISSUER": "Workbench",
         "SECURITY_TOTP_SECRETS": {"1": os.environ.get("WORKBENCH_TOTP_SECRET", secret_key)},
         "SECURITY_TWO_FACTOR_RESCUE_MAIL": "",
-        "SECURITY_FRESHNESS_GRACE_PERIOD": 3600,
+        # Flask-Security adds it to a datetime: it must be a timedelta, not seconds.
+        "SECURITY_FRESHNESS_GRACE_PERIOD": timedelta(hours=1),
         "SECURITY_POST_LOGIN_VIEW": "homepage.index",
         "SECURITY_POST_LOGOUT_VIEW": "security.login",
         "SECURITY_TOKEN_AUTHENTICATION_HEADER": "Authentication-Token",
+        # No token in query strings or JSON bodies (Flask-Security's default "auth_token"):
+        # URLs end up in logs and Referer headers. The header above is the only way in.
+        "SECURITY_TOKEN_AUTHENTICATION_KEY": None,
         "SECURITY_TOKEN_MAX_AGE": 30 * 24 * 3600,
         "SECURITY_CSRF_IGNORE_UNAUTH_ENDPOINTS": False,
         "SECURITY_MSG_INVALID_PASSWORD": ("Invalid username or password", "error"),
