@@ -25,3 +25,12 @@ class ContactForm(FlaskForm):
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=32)])
     email = StringField(_l("E-mail"), validators=[Optional(), Email(), Length(max=200)])
     is_key = BooleanField(_l("Key contact"))
+
+
+class LinkForm(FlaskForm):
+    """Link another group under this one (headquarters → branch, natural group → billing group)."""
+
+    child_code = StringField(_l("Customer code of the branch or billing group"),
+                             validators=[DataRequired(), Length(max=64)])
+    link_type = SelectField(_l("Link"), choices=[("headquarters", _l("Headquarters → branch (双跨/省级)")),
+                                                 ("natural", _l("Natural group → billing group"))])

@@ -6,7 +6,7 @@ from flask import render_template
 from sqlalchemy import select
 
 from workbench.customers import services
-from workbench.customers.forms import ContactForm
+from workbench.customers.forms import ContactForm, LinkForm
 from workbench.extensions import db
 from workbench.inbox.models import TodoItem, TodoStatus
 
@@ -16,7 +16,8 @@ def basic_info(customer):
 
 
 def group_structure(customer):
-    return render_template("customers/sections/group.html", group=services.group_view(customer))
+    return render_template("customers/sections/group.html", group=services.group_view(customer),
+                           customer=customer, form=LinkForm())
 
 
 def contacts(customer):

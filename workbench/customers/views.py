@@ -11,8 +11,8 @@ from flask_babel import gettext as _
 from flask_security import auth_required, current_user
 
 from workbench.customers import services
-from workbench.customers.forms import ContactForm, CustomerForm
-from workbench.customers.models import CUSTOMER_LEVELS
+from workbench.customers.forms import ContactForm, CustomerForm, LinkForm
+from workbench.customers.models import CUSTOMER_LEVELS, Customer
 from workbench.errors import NotFound, ServiceError
 from workbench.extensions import db
 from workbench.plugins import registry
@@ -169,3 +169,30 @@ def members(customer_id: int):
     customer = _customer_or_404(customer_id)
     page = services.members_page(customer, request.args.get("page", 1, type=int))
     return render_template("customers/sections/members.html", customer=customer, page=page)
+
+
+@bp.route("/<int:customer_id>/links", methods=["POST"])
+@auth_required("session")
+def add_link(customer_id: int):
+    """Link a group found by code under this one; the child must be visible to the user too."""
+    parent = _customer_or_404(customer_id)
+    form = LinkForm()
+    if form.validate_on_submit():
+        child = db.session.execute(
+            services.customer_query(services.CustomerFilter(include_archived=True))
+            .where(Customer.code == form.child_code.data.strip())
+        ).scalar_one_or_none()
+        try:
+            if child is None:
+                raise ServiceError(_("No customer with code %(code)s is visible to you.",
+                                     code=form.child_code.data.strip()))
+            services.link_customers(current_user, parent, child, form.link_type.data)
+            db.session.commit()
+        except ServiceError as exc:
+            db.session.rollback()
+            flash(str(exc.message), "danger")
+        else:
+            flash(_("Groups linked."), "success")
+    else:
+        flash(_("Enter the customer code of the group to link."), "danger")
+    return redirect(url_for("customers.detail", customer_id=customer_id) + "#section-core.group")

@@ -141,3 +141,21 @@ def test_links_refuse_cycles_and_self_links(world):
         services.link_customers(world.admin, a, b, "cousins")
     with system_scope():
         assert db.session.execute(select(CustomerLink)).scalars().all()[0].link_type == "natural"
+
+
+def test_lead_links_a_branch_by_code_from_the_customer_page(world, client_for):
+    hq, branch = world.customers["am1"], world.customers["am2"]
+    client = client_for(world.lead)
+    client.post(f"/customers/{hq.id}/links", data={"child_code": branch.code, "link_type": "headquarters"})
+    section = client.get(f"/customers/{hq.id}/sections/core.group").get_data(as_text=True)
+    assert "am2的客户" in section
+
+
+def test_linking_a_group_the_user_cannot_see_is_refused(world, client_for):
+    hq, hidden = world.customers["am1"], world.customers["am3"]
+    response = client_for(world.lead).post(f"/customers/{hq.id}/links",
+                                           data={"child_code": hidden.code, "link_type": "natural"},
+                                           follow_redirects=True)
+    assert "alert-danger" in response.get_data(as_text=True)
+    with system_scope():
+        assert db.session.execute(select(CustomerLink)).first() is None

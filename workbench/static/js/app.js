@@ -8,14 +8,19 @@
   document.body.addEventListener("htmx:configRequest", function (evt) {
     evt.detail.headers["X-CSRFToken"] = csrfToken;
   });
-  // A failed fragment shows a small error instead of silently staying on "loading".
-  document.body.addEventListener("htmx:responseError", function (evt) {
+  // A failed fragment shows a small error instead of silently staying on "loading": both when
+  // the server answers with an error and when it cannot be reached at all.
+  function showFragmentError(evt) {
     var target = evt.detail.target;
-    if (target) {
-      target.innerHTML = '<div class="text-danger small">' +
-        (document.body.dataset.fragmentError || "Could not load this part.") + "</div>";
-    }
-  });
+    if (!target) { return; }
+    var message = document.createElement("div");
+    message.className = "text-danger small wb-fragment-error";
+    message.setAttribute("role", "alert");
+    message.textContent = document.body.dataset.fragmentError || "Could not load this part.";
+    target.replaceChildren(message);
+  }
+  document.body.addEventListener("htmx:responseError", showFragmentError);
+  document.body.addEventListener("htmx:sendError", showFragmentError);
 
   // Elements with data-confirm ask before submitting.
   document.addEventListener("submit", function (evt) {

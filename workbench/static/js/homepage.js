@@ -25,21 +25,28 @@
     return items;
   }
 
+  // Errors that are not ours (an expired CSRF token, a sign-in page after the session ended,
+  // a proxy's error page) come back as HTML: they must read as "not saved", never as success.
   function post(url, body) {
     return fetch(url, {
       method: "POST",
       credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "X-CSRFToken": window.workbench.csrfToken },
+      headers: { "Content-Type": "application/json", "Accept": "application/json",
+                 "X-CSRFToken": window.workbench.csrfToken },
       body: JSON.stringify(body || {})
     }).then(function (response) {
-      return response.json().then(function (data) { return { ok: response.ok, status: response.status, data: data }; });
+      var isJson = (response.headers.get("Content-Type") || "").indexOf("application/json") === 0;
+      var data = isJson ? response.json() : Promise.resolve({});
+      return data.catch(function () { return {}; }).then(function (parsed) {
+        return { ok: response.ok && isJson && !response.redirected, status: response.status, data: parsed || {} };
+      });
     });
   }
 
   function save(afterwards) {
     say(page.dataset.savingText, "secondary");
     return post(grid.dataset.saveUrl, { widgets: currentLayout(), version: version }).then(function (result) {
-      if (result.ok) {
+      if (result.ok && typeof result.data.version === "number") {
         version = result.data.version;
         grid.dataset.version = String(version);
         say(result.data.message, "success");
@@ -48,7 +55,7 @@
         say(result.data.message, "danger");
         window.setTimeout(function () { window.location.reload(); }, 1500);
       } else {
-        say(result.data.message || "Error", "danger");
+        say(result.data.message || page.dataset.saveError, "danger");
       }
     }).catch(function () { say(page.dataset.networkError, "danger"); });
   }
@@ -65,10 +72,14 @@
   });
 
   document.getElementById("wb-edit-toggle").addEventListener("click", function (evt) {
+    var button = evt.currentTarget;
     var editing = !page.classList.contains("wb-editing");
     page.classList.toggle("wb-editing", editing);
     sortable.option("disabled", !editing);
-    evt.currentTarget.setAttribute("aria-pressed", editing ? "true" : "false");
+    button.setAttribute("aria-pressed", editing ? "true" : "false");
+    button.classList.toggle("active", editing);
+    var label = button.querySelector(".wb-edit-label");
+    if (label) { label.textContent = editing ? button.dataset.doneText : button.dataset.arrangeText; }
     document.getElementById("wb-edit-bar").classList.toggle("d-none", !editing);
   });
 
@@ -96,7 +107,12 @@
     var card = button.closest(".wb-widget");
     if (button.dataset.direction === "up") {
       var previous = card.previousElementSibling;
-      if (previous && previous.dataset.locked !== "1") { grid.insertBefore(card, previous); save(); }
+      if (previous && previous.dataset.locked !== "1") {
+        grid.insertBefore(card, previous);
+        // Moving the card takes the focus off the button; keyboard users keep their place.
+        button.focus();
+        save();
+      }
     } else {
       var next = card.nextElementSibling;
       if (next) { grid.insertBefore(next, card); save(); }
@@ -112,8 +128,8 @@
       var items = currentLayout();
       items.push({ key: key, width: parseInt(addForm.querySelector("select").selectedOptions[0].dataset.width, 10) });
       post(grid.dataset.saveUrl, { widgets: items, version: version }).then(function (result) {
-        if (result.ok) { window.location.reload(); } else { say(result.data.message, "danger"); }
-      });
+        if (result.ok) { window.location.reload(); } else { say(result.data.message || page.dataset.saveError, "danger"); }
+      }).catch(function () { say(page.dataset.networkError, "danger"); });
     });
   }
 
@@ -121,7 +137,9 @@
   if (resetButton) {
     resetButton.addEventListener("click", function () {
       if (!window.confirm(resetButton.dataset.confirmText)) { return; }
-      post(resetButton.dataset.url, {}).then(function () { window.location.reload(); });
+      post(resetButton.dataset.url, {}).then(function (result) {
+        if (result.ok) { window.location.reload(); } else { say(result.data.message || page.dataset.saveError, "danger"); }
+      }).catch(function () { say(page.dataset.networkError, "danger"); });
     });
   }
 })();

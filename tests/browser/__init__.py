@@ -1,0 +1,1 @@
+"""Real-browser tests (headless Chromium via Playwright) of the core pages."""
