@@ -81,14 +81,8 @@ def init_plugins(app: Flask) -> None:
     plugins.check_table_prefixes(registry, db.metadata)
     with app.app_context():
         plugins.collect_contributions(registry)
-    for impl in registry.pm.hook.workbench_init_app.get_hookimpls():
-        try:
-            impl.function(app=app)
-        except Exception as exc:
-            raise plugins.PluginError(f"plugin {impl.plugin_name!r}: init_app failed: {exc}") from exc
-    for impl in registry.pm.hook.workbench_cli_commands.get_hookimpls():
-        for command in impl.function() or []:
-            app.cli.add_command(command)
+    plugins.run_init_app(registry, app)
+    plugins.add_cli_commands(registry, app)
 
 
 def init_security(app: Flask) -> None:
@@ -107,18 +101,22 @@ def init_security(app: Flask) -> None:
 def init_blueprints(app: Flask) -> None:
     from flask_smorest import Blueprint as ApiBlueprint
 
+    from workbench import plugins
+
     registry = app.extensions["workbench.plugins"]
     api.init_app(app)
     from workbench.api import errors as api_errors
 
     api_errors.install(app)
-    for impl in registry.pm.hook.workbench_blueprints.get_hookimpls():
-        for blueprint in impl.function() or []:
-            if isinstance(blueprint, ApiBlueprint):
-                api.register_blueprint(blueprint, url_prefix=blueprint.url_prefix)
-                csrf.exempt(blueprint)  # the API checks CSRF itself for cookie sessions
-            else:
-                app.register_blueprint(blueprint)
+    def register(blueprint) -> None:
+        if isinstance(blueprint, ApiBlueprint):
+            api.register_blueprint(blueprint, url_prefix=blueprint.url_prefix)
+            csrf.exempt(blueprint)  # the API checks CSRF itself for cookie sessions
+        else:
+            app.register_blueprint(blueprint)
+
+    # A failing blueprint hook or a clashing blueprint name stops start-up naming the plugin.
+    plugins.register_blueprints(registry, register)
     from workbench.api.views import register_core_api
     from workbench.auth.views import bp as auth_bp
 
@@ -186,6 +184,13 @@ def init_error_handlers(app: Flask) -> None:
     @app.errorhandler(ServiceError)
     def _service_error(error: ServiceError):
         return _page(error.status_code, str(error.message))
+
+    @app.errorhandler(413)
+    def _too_large(_error):
+        from flask_babel import gettext as _
+
+        limit_mb = (app.config.get("MAX_CONTENT_LENGTH") or 0) // (1024 * 1024)
+        return _page(413, _("The file is too large: at most %(mb)d MB can be uploaded.", mb=limit_mb))
 
     @app.errorhandler(429)
     def _too_many(_error):

@@ -27,14 +27,24 @@ def workbench_resolve_sso_user(claims):
     username = claims.get("preferred_username") or claims.get("sub")
     if not unit_code or not username:
         return None
-    roles = claims.get(config["WORKBENCH_OIDC_ROLES_CLAIM"]) or ["account_manager"]
-    if isinstance(roles, str):
-        roles = [part.strip() for part in roles.replace(";", ",").split(",") if part.strip()]
     return SsoIdentity(
         username=str(username),
         org_unit_code=str(unit_code),
-        roles=tuple(roles),
+        roles=_role_names(claims.get(config["WORKBENCH_OIDC_ROLES_CLAIM"])),
         display_name=claims.get("name") or "",
         email=claims.get("email"),
         phone=claims.get("phone_number"),
     )
+
+
+def _role_names(value) -> tuple[str, ...]:
+    """Role names from the roles claim: a list, or one string separated by commas or
+    semicolons. Someone with no roles in the directory is an account manager."""
+    if isinstance(value, str):
+        names = value.replace(";", ",").split(",")
+    elif isinstance(value, (list, tuple)):
+        names = [str(item) for item in value]
+    else:
+        names = []
+    cleaned = tuple(name.strip() for name in names if name.strip())
+    return cleaned or ("account_manager",)

@@ -1,29 +1,82 @@
 """Throttling of failed sign-ins, per account and per address (Flask-Limiter).
 
-Only failures count: a successful sign-in redirects (or answers 200 to JSON), so the limiter's
-`deduct_when` deducts a hit only when the login view answers with the form again or 400.
-Both limits are settings (WORKBENCH_LOGIN_LIMIT_PER_ACCOUNT / _PER_ADDRESS).
+Every place that checks a credential is guarded: the password form (`security.login`), the
+two-factor code (`security.two_factor_token_validation`), and the two pages where a signed-in
+user types their password again (`security.verify`, `security.change_password`) — otherwise
+a stolen session could guess the password there. They share two buckets — one per account,
+one per client address — so every kind of wrong guess counts against the same account.
+
+Only failures count. The limiter's `deduct_when` sees the response: a failed form sign-in
+answers the form again (200) or an error (4xx); a success redirects (or answers 200 to JSON).
+A refusal by the limiter itself (429) is not counted again, so a blocked account is free
+again when its window ends.
+
+Limits come from the settings WORKBENCH_LOGIN_LIMIT_PER_ACCOUNT / _PER_ADDRESS. The
+decorators are built once per process: Flask-Limiter keeps decorated limits in the limiter
+(a process-wide instance), and building them again for every app would pile up copies.
 """
 from __future__ import annotations
 
-from flask import Flask, request
+from flask import Flask, current_app, request, session
+from flask_login import current_user
+from sqlalchemy import select
 
-from workbench.extensions import client_address, limiter
+from workbench.extensions import client_address, db, limiter
+
+TWO_FACTOR_ENDPOINT = "security.two_factor_token_validation"
+# Pages where the signed-in user re-enters their own password.
+SIGNED_IN_ENDPOINTS = ("security.verify", "security.change_password")
+GUARDED_ENDPOINTS = ("security.login", TWO_FACTOR_ENDPOINT, *SIGNED_IN_ENDPOINTS)
 
 
-def _account_key() -> str:
+def _submitted_username() -> str:
     submitted = request.form.get("username") or ""
     if not submitted and request.is_json:
-        submitted = (request.get_json(silent=True) or {}).get("username") or ""
-    return "account:" + submitted.strip().lower()
+        payload = request.get_json(silent=True)
+        if isinstance(payload, dict):
+            submitted = str(payload.get("username") or "")
+    return submitted
 
 
-def _address_key() -> str:
+def _two_factor_username() -> str:
+    """The account whose password was accepted and now owes its code (kept in the session)."""
+    from workbench.auth.models import User
+
+    uniquifier = session.get("tf_user_id")
+    if not uniquifier:
+        return ""
+    username = db.session.execute(
+        select(User.username).where(User.fs_uniquifier == uniquifier)
+    ).scalar_one_or_none()
+    return username or ""
+
+
+def _signed_in_username() -> str:
+    return current_user.username if current_user.is_authenticated else ""
+
+
+def account_key() -> str:
+    """The bucket of the account being signed in to; empty (no account limit) when unnamed."""
+    if request.endpoint == TWO_FACTOR_ENDPOINT:
+        # Signing in: the session names the account; confirming a new app: the user is in.
+        username = _two_factor_username() or _signed_in_username()
+    elif request.endpoint in SIGNED_IN_ENDPOINTS:
+        username = _signed_in_username()
+    else:
+        username = _submitted_username()
+    # Normalised like the sign-in form does (workbench.auth.identity), so "AM1 " and "am1"
+    # share a bucket.
+    username = username.strip().lower()
+    return f"account:{username}" if username else ""
+
+
+def address_key() -> str:
     return "address:" + client_address()
 
 
-def _failed(response) -> bool:
-    if request.method != "POST":
+def failed_sign_in(response) -> bool:
+    """True when the response to a sign-in POST means the credentials were refused."""
+    if request.method != "POST" or response.status_code == 429:
         return False
     if request.is_json:
         return response.status_code >= 400
@@ -31,26 +84,32 @@ def _failed(response) -> bool:
     return response.status_code == 200 or response.status_code >= 400
 
 
-def limit_failures(view, app: Flask):
+def _per_account_limit() -> str:
+    return current_app.config["WORKBENCH_LOGIN_LIMIT_PER_ACCOUNT"]
+
+
+def _per_address_limit() -> str:
+    return current_app.config["WORKBENCH_LOGIN_LIMIT_PER_ADDRESS"]
+
+
+# Shared limits: one bucket for both guarded endpoints instead of one per endpoint.
+_per_account = limiter.shared_limit(
+    _per_account_limit, "login-account", key_func=account_key, methods=["POST"],
+    deduct_when=failed_sign_in,
+)
+_per_address = limiter.shared_limit(
+    _per_address_limit, "login-address", key_func=address_key, methods=["POST"],
+    deduct_when=failed_sign_in,
+)
+
+
+def limit_failures(view):
     """Wrap a sign-in view (form or API) with both limits."""
-    per_account = limiter.limit(
-        lambda: app.config["WORKBENCH_LOGIN_LIMIT_PER_ACCOUNT"],
-        key_func=_account_key,
-        methods=["POST"],
-        deduct_when=_failed,
-        scope="login-account",
-    )
-    per_address = limiter.limit(
-        lambda: app.config["WORKBENCH_LOGIN_LIMIT_PER_ADDRESS"],
-        key_func=_address_key,
-        methods=["POST"],
-        deduct_when=_failed,
-        scope="login-address",
-    )
-    return per_address(per_account(view))
+    return _per_address(_per_account(view))
 
 
 def protect_login(app: Flask) -> None:
-    for endpoint in ("security.login", "security.two_factor_token_validation"):
+    """Put the limits in front of Flask-Security's sign-in views of `app`."""
+    for endpoint in GUARDED_ENDPOINTS:
         if endpoint in app.view_functions:
-            app.view_functions[endpoint] = limit_failures(app.view_functions[endpoint], app)
+            app.view_functions[endpoint] = limit_failures(app.view_functions[endpoint])

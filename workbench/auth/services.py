@@ -69,3 +69,22 @@ def set_roles(actor: User, user: User, roles: list[Role]) -> None:
     if not roles:
         raise ServiceError(_l("Give the user at least one role."), field="roles")
     user.roles = list(roles)
+
+
+def password_problems(password: str, **context) -> list[str]:
+    """Why `password` is not acceptable under the configured Flask-Security rules (length,
+    complexity, breach check); an empty list when it is fine. `context` is passed to the
+    complexity checker (e.g. username, display name) so it can refuse passwords built from them."""
+    from flask_security import (password_breached_validator, password_complexity_validator,
+                                password_length_validator)
+
+    password = password or ""
+    # One check at a time: the breach check may ask a remote service, so only when needed.
+    checks = (lambda: password_length_validator(password),
+              lambda: password_breached_validator(password),
+              lambda: password_complexity_validator(password, True, **context))
+    for check in checks:
+        problems = check()
+        if problems:
+            return [str(problem) for problem in problems]
+    return []

@@ -3,62 +3,99 @@ from __future__ import annotations
 
 import logging
 
-from authlib.integrations.base_client.errors import OAuthError
+import requests
+from authlib.common.errors import AuthlibBaseError
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_security import auth_required, current_user, login_user
-
+from joserfc.errors import JoseError
 
 from workbench.app_setup import LOCALES
 from workbench.auth import sso
+from workbench.auth.next_url import local_path
 from workbench.extensions import db
 
 log = logging.getLogger(__name__)
 bp = Blueprint("auth", __name__)
 
+SSO_NEXT_KEY = "sso_next"
+# Network trouble talking to the provider (discovery, token or key endpoint).
+PROVIDER_UNREACHABLE = (requests.RequestException,)
+# The provider said no, the callback does not match our request, or the ID token is invalid.
+PROVIDER_REFUSED = (AuthlibBaseError, JoseError)
+
 
 @bp.record_once
 def _setup(state):
     sso.init_sso(state.app)
+    if "security.two_factor_rescue" in state.app.view_functions:
+        state.app.view_functions["security.two_factor_rescue"] = two_factor_rescue_unavailable
+
+
+def two_factor_rescue_unavailable():
+    """Flask-Security's two-factor "rescue" e-mails a code to the user or a plea to the
+    administrators; the workbench sends no such mail (and would fail trying), so the page
+    does not exist. The code page tells people to ask an administrator instead."""
+    abort(404)
 
 
 @bp.route("/sso/login")
 def sso_login():
+    """Send the browser to the corporate provider; it comes back to /sso/callback."""
     if not sso.sso_enabled():
         abort(404)
-    next_url = request.args.get("next")
-    if next_url and next_url.startswith("/") and not next_url.startswith("//"):
-        session["sso_next"] = next_url
-    redirect_uri = url_for("auth.sso_callback", _external=True)
+    # A `next` left over from an abandoned attempt must not steer this one.
+    session.pop(SSO_NEXT_KEY, None)
+    next_path = local_path(request.args.get("next"))
+    if next_path:
+        session[SSO_NEXT_KEY] = next_path
     extra = {}
-    if request.args.get("login_hint"):
-        extra["login_hint"] = request.args["login_hint"]
-    return sso.oauth.corporate.authorize_redirect(redirect_uri, **extra)
+    login_hint = (request.args.get("login_hint") or "").strip()
+    if login_hint:
+        extra["login_hint"] = login_hint[:255]
+    redirect_uri = url_for("auth.sso_callback", _external=True)
+    try:
+        return sso.corporate_client().authorize_redirect(redirect_uri, **extra)
+    except PROVIDER_UNREACHABLE as exc:
+        log.warning("SSO provider unreachable: %s", exc)
+        return render_template("auth/sso_failed.html", reason="unreachable"), 503
 
 
 @bp.route("/sso/callback")
 def sso_callback():
+    """Finish the code flow: exchange the code, verify the ID token, sign the person in."""
     if not sso.sso_enabled():
         abort(404)
     try:
-        token = sso.oauth.corporate.authorize_access_token()
-    except OAuthError as exc:
-        log.warning("SSO sign-in refused by the provider: %s", exc)
-        return render_template("auth/sso_failed.html", reason="provider", detail=exc.error), 401
+        token = sso.corporate_client().authorize_access_token()
+    except PROVIDER_UNREACHABLE as exc:
+        log.warning("SSO provider unreachable during the callback: %s", exc)
+        return render_template("auth/sso_failed.html", reason="unreachable"), 503
+    except PROVIDER_REFUSED as exc:
+        # Refused by the provider, a forged or replayed callback (state mismatch), or an ID
+        # token that fails verification: nobody is signed in.
+        log.warning("SSO sign-in refused: %s", exc)
+        return render_template("auth/sso_failed.html", reason="provider"), 403
     claims = dict(token.get("userinfo") or {})
     try:
         user = sso.user_for_claims(claims)
-    except sso.UnmappedIdentity as exc:
+    except sso.SsoRefused as exc:
         db.session.rollback()
-        log.warning("SSO claims of %s do not map: %s", claims.get("sub"), exc.reason)
+        log.warning("SSO sign-in of %s refused: %s", claims.get("sub"), exc.reason)
         return render_template("auth/sso_failed.html", reason=exc.reason, claims=exc.claims), 403
-    if not user.active:
-        db.session.rollback()
-        return render_template("auth/sso_failed.html", reason="inactive"), 403
+    next_path = local_path(session.pop(SSO_NEXT_KEY, None))
+    # The portal does not exempt anyone from two-factor sign-in: an admin when
+    # WORKBENCH_ADMIN_2FA_REQUIRED is on (or anyone who turned it on) is sent to set it up or
+    # to enter the code, exactly as after a password, and is signed in only after that.
+    second_step = current_app.extensions["security"].two_factor_plugins.tf_enter(
+        user, False, "sso", next_loc=next_path
+    )
+    if second_step is not None:
+        db.session.commit()
+        return second_step
     login_user(user, authn_via=["sso"])
     db.session.commit()
-    next_url = session.pop("sso_next", None)
-    return redirect(next_url or url_for("homepage.index"))
+    return redirect(next_path or url_for("homepage.index"))
 
 
 @bp.route("/language/<code>", methods=["POST"])
@@ -69,10 +106,7 @@ def set_language(code: str):
     if current_user.is_authenticated:
         current_user.locale = code
         db.session.commit()
-    target = request.form.get("next") or ""
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("homepage.index")
-    return redirect(target)
+    return redirect(local_path(request.form.get("next")) or url_for("homepage.index"))
 
 
 @bp.route("/account", methods=["GET"])

@@ -1,0 +1,1 @@
+"""Tests of sign-in: local accounts, throttling, two-factor, single sign-on."""
