@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import uuid
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
@@ -443,6 +444,23 @@ def reset_password(actor: User, user: User, password: str) -> None:
     _check_password(password, username=user.username, display_name=user.display_name)
     admin_change_password(user, password, notify=False)
     emit("user.password_reset", actor=actor, user_id=user.id)
+
+
+def reset_two_factor(actor: User, user: User) -> None:
+    """Clear a user's authenticator (lost phone); their sessions end so the next sign-in
+    asks them to set it up again where required."""
+    from flask import current_app
+
+    _ensure_can_manage(actor, user)
+    if actor.id == user.id:
+        raise NotAllowed(_l("Manage your own two-factor sign-in from your account page."))
+    if not user.tf_primary_method:
+        raise ServiceError(_l("%(name)s has no two-factor sign-in to reset.", name=user.name))
+    # The datastore's reset, not flask_security.tf_disable: that one also clears two-factor
+    # state of the *current* session, which is the admin's, not the user's.
+    current_app.extensions["security"].datastore.tf_reset(user)
+    user.fs_uniquifier = uuid.uuid4().hex  # ends every session and API token of the user
+    emit("user.two_factor_reset", actor=actor, user_id=user.id)
 
 
 def set_user_active(actor: User, user: User, active: bool) -> None:

@@ -387,6 +387,23 @@ def reset_password(user_id: int):
     return redirect(url_for("admin.edit_user", user_id=user_id, _anchor="password"))
 
 
+@bp.route("/users/<int:user_id>/two-factor/reset", methods=["POST"])
+@requires("admin.users")
+def reset_two_factor(user_id: int):
+    user = _or_404(services.get_managed_user, current_user, user_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        services.reset_two_factor(current_user, user)
+    except ServiceError as exc:
+        db.session.rollback()
+        flash(str(exc.message), "danger")
+    else:
+        db.session.commit()
+        flash(_("Two-factor sign-in of %(name)s was reset.", name=user.name), "success")
+    return redirect(url_for("admin.edit_user", user_id=user_id))
+
+
 @bp.route("/users/<int:user_id>/<any(deactivate, activate):action>", methods=["POST"])
 @requires("admin.users")
 def set_user_active(user_id: int, action: str):

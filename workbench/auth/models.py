@@ -20,6 +20,9 @@ class Role(db.Model, FsRoleMixin):
     # none / own / unit / all — see workbench.org.scope
     scope_level: Mapped[str] = mapped_column(String(8), nullable=False, default="own")
     builtin: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    # Default permissions already granted once from the hooks' Permission.default_roles; an
+    # admin who removes one later must not see it come back on the next upgrade.
+    default_grants: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
 
     def __repr__(self) -> str:
         return f"<Role {self.name}>"

@@ -15,20 +15,25 @@ from workbench.plugins import registry
 
 
 def ensure_builtin_roles() -> dict[str, Role]:
-    """Create missing built-in roles and grant permissions declared by hooks to their
-    default roles (a grant is added once; it is never removed here)."""
+    """Create missing built-in roles and grant each permission a hook declares to its default
+    roles — once per role and permission. A grant an admin removed later stays removed; a
+    permission a newly installed plugin declares is granted the first time this runs."""
     roles = {role.name: role for role in db.session.execute(select(Role)).scalars()}
     for definition in BUILTIN_ROLES:
         role = roles.get(definition.name)
         if role is None:
             role = Role(name=definition.name, label=str(definition.label),
-                        scope_level=definition.scope_level, builtin=True, permissions=[])
+                        scope_level=definition.scope_level, builtin=True, permissions=[],
+                        default_grants=[])
             db.session.add(role)
             roles[definition.name] = role
     for permission in registry().permissions.values():
         for role_name in permission.default_roles:
             role = roles.get(role_name)
-            if role is not None and permission.name not in (role.permissions or []):
+            if role is None or permission.name in (role.default_grants or []):
+                continue
+            role.default_grants = list(role.default_grants or []) + [permission.name]
+            if permission.name not in (role.permissions or []):
                 role.permissions = list(role.permissions or []) + [permission.name]
     db.session.flush()
     return roles

@@ -379,3 +379,26 @@ def test_before_a_role_layout_is_saved_the_form_shows_what_members_see(world):
     assert "inbox.my_todos" in included and "customers.mine" in included
     assert "inbox.team_tasks" not in included  # the role lacks inbox.dispatch
     assert next(row for row in rows if row.key == "inbox.team_tasks").hidden_from_role
+
+
+def test_a_default_permission_an_admin_removed_is_not_granted_again(world):
+    from workbench.auth.services import ensure_builtin_roles
+
+    lead_role = ensure_builtin_roles()["lead"]
+    lead_role.permissions = [p for p in lead_role.permissions if p != "inbox.dispatch"]
+    db.session.flush()
+    ensure_builtin_roles()
+    assert "inbox.dispatch" not in ensure_builtin_roles()["lead"].permissions
+
+
+def test_an_admin_resets_a_lost_authenticator_and_the_user_is_signed_out(world):
+    world.am1.tf_primary_method = "authenticator"
+    world.am1.tf_totp_secret = "secret"
+    before = world.am1.fs_uniquifier
+    services.reset_two_factor(world.admin, world.am1)
+    assert world.am1.tf_primary_method is None and world.am1.tf_totp_secret is None
+    assert world.am1.fs_uniquifier != before
+    with pytest.raises(ServiceError):
+        services.reset_two_factor(world.admin, world.am1)  # nothing left to reset
+    with pytest.raises(NotAllowed):
+        services.reset_two_factor(world.admin, world.admin)

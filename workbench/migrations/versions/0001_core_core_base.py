@@ -2,7 +2,7 @@
 
 Revision ID: 0001_core
 Revises: 
-Create Date: 2026-11-22 20:46:36.145656
+Create Date: 2026-11-22
 """
 from alembic import op
 import sqlalchemy as sa
@@ -40,6 +40,7 @@ def upgrade():
     sa.Column('label', sa.String(length=100), nullable=False),
     sa.Column('scope_level', sa.String(length=8), nullable=False),
     sa.Column('builtin', sa.Boolean(), nullable=False),
+    sa.Column('default_grants', sa.JSON(), nullable=False),
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=80), nullable=False),
     sa.Column('description', sa.String(length=255), nullable=True),
