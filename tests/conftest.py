@@ -5,6 +5,7 @@ Markers:
   @pytest.mark.plugins("name", ...)  load only these plugins (WORKBENCH_PLUGINS allow-list)
   @pytest.mark.csrf                  keep CSRF protection on (off by default in tests)
   @pytest.mark.app_config(**cfg)     extra config for the app under test
+  @pytest.mark.locale("en")          default UI language (the product default is Simplified Chinese)
 """
 from __future__ import annotations
 
@@ -26,6 +27,8 @@ os.environ.setdefault("WORKBENCH_SECRET_KEY", "test-secret-key")
 def pytest_configure(config):
     config.addinivalue_line("markers", "csrf: keep CSRF protection on for this test")
     config.addinivalue_line("markers", "app_config(**config): extra config for the app under test")
+    config.addinivalue_line("markers", "locale(code): the default UI language of the app under test "
+                                       "(zh_Hans_CN unless set; tests that match English wording use 'en')")
 
 
 def pytest_generate_tests(metafunc):
@@ -79,6 +82,9 @@ def app(database_url, tmp_path, request):
     plugins_marker = request.node.get_closest_marker("plugins")
     if plugins_marker is not None:
         config["WORKBENCH_PLUGINS"] = list(plugins_marker.args)
+    locale_marker = request.node.get_closest_marker("locale")
+    if locale_marker is not None:
+        config["BABEL_DEFAULT_LOCALE"] = locale_marker.args[0]
     config_marker = request.node.get_closest_marker("app_config")
     if config_marker is not None:
         config.update(config_marker.kwargs)

@@ -53,19 +53,26 @@ def select_locale() -> str:
     """The user's saved language, else the one chosen this session, else Simplified Chinese."""
     from flask import has_request_context
 
+    from flask import current_app
+
+    default = current_app.config.get("BABEL_DEFAULT_LOCALE") or DEFAULT_LOCALE
     if not has_request_context():
-        return DEFAULT_LOCALE
+        return default
     if current_user and getattr(current_user, "is_authenticated", False) and current_user.locale in LOCALES:
         return current_user.locale
     chosen = session.get("locale")
     if chosen in LOCALES:
         return chosen
-    return DEFAULT_LOCALE
+    return default
 
 
 def init_extensions(app: Flask) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS_DIR))
-    app.config["BABEL_DEFAULT_LOCALE"] = DEFAULT_LOCALE
+    # "zh_CN" and "zh" name the same catalogue as Babel's "zh_Hans_CN".
+    configured = app.config.get("BABEL_DEFAULT_LOCALE") or DEFAULT_LOCALE
+    app.config["BABEL_DEFAULT_LOCALE"] = DEFAULT_LOCALE if configured.startswith("zh") else configured
+    if app.config["BABEL_DEFAULT_LOCALE"] not in LOCALES:
+        raise ValueError(f"WORKBENCH_DEFAULT_LOCALE must be one of zh_CN, en (got {configured!r})")
     babel.init_app(app, locale_selector=select_locale)
     csrf.init_app(app)
     limiter.init_app(app)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 
 import click
 from flask import current_app
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import FlaskGroup, ScriptInfo, with_appcontext
 
 
 def _create_app():
@@ -73,32 +74,78 @@ def db_heads():
 
 @main.group("plugins")
 def plugins_group():
-    """Installed plugins."""
+    """Installed plugins: list them, or scaffold a new one."""
 
 
-@plugins_group.command("list")
-@with_appcontext
-def plugins_list():
-    """Each installed plugin, its version and whether it is enabled."""
-    registry = current_app.extensions["workbench.plugins"]
+# Both commands load the app themselves (or not at all): AppGroup would otherwise create it
+# before they run, and a plugin failing at start-up could not be reported by `list`.
+@plugins_group.command("list", with_appcontext=False)
+@click.pass_context
+def plugins_list(ctx):
+    """Each installed plugin, its version and whether it is enabled (WORKBENCH_PLUGINS)."""
+    from workbench.plugins import PluginError
+
+    try:
+        app = ctx.ensure_object(ScriptInfo).load_app()
+    except PluginError as exc:
+        # The app cannot start: say which plugin is at fault rather than print a traceback.
+        raise click.ClickException(
+            f"{exc}\nFix that plugin, or leave it out of WORKBENCH_PLUGINS to start without it."
+        ) from exc
+    registry = app.extensions["workbench.plugins"]
     if not registry.installed:
         click.echo("No plugins installed.")
         return
-    click.echo(f"{'NAME':20} {'VERSION':10} {'ENABLED':8} TITLE")
-    for plugin in registry.installed:
-        manifest = plugin.manifest
-        version = manifest.version if manifest else _installed_version(plugin)
-        title = str(manifest.title) if manifest else ""
-        click.echo(f"{plugin.name:20} {version:10} {'yes' if plugin.enabled else 'no':8} {title}")
+    with app.app_context():
+        rows = [
+            (plugin.name,
+             plugin.manifest.version if plugin.manifest else _installed_version(plugin),
+             "yes" if plugin.enabled else "no",
+             str(plugin.manifest.title) if plugin.manifest else "")
+            for plugin in registry.installed
+        ]
+    width = max(20, *(len(row[0]) + 1 for row in rows))
+    click.echo(f"{'NAME':{width}} {'VERSION':10} {'ENABLED':8} TITLE")
+    for name, version, enabled, title in rows:
+        click.echo(f"{name:{width}} {version:10} {enabled:8} {title}".rstrip())
 
 
 def _installed_version(plugin) -> str:
+    """The version of a disabled plugin, from its distribution (its code is not imported)."""
     from importlib.metadata import PackageNotFoundError, version
 
     try:
         return version(plugin.distribution) if plugin.distribution else "?"
     except PackageNotFoundError:
         return "?"
+
+
+@plugins_group.command("new", with_appcontext=False)
+@click.argument("name")
+@click.option("--path", "directory", default=".", show_default=True,
+              type=click.Path(file_okay=False, path_type=Path),
+              help="Folder in which the plugin's folder workbench-NAME is created.")
+@click.option("--title", default=None, help="Human title (default: from NAME).")
+def plugins_new(name: str, directory: Path, title: str | None):
+    """Generate the plugin NAME as its own distribution, with a page, a to-do kind, a homepage
+    widget, a migration and tests that pass as generated."""
+    from workbench import scaffold
+
+    try:
+        scaffold.validate_name(name)
+    except scaffold.ScaffoldError as exc:
+        raise click.BadParameter(str(exc), param_hint="NAME") from exc
+    try:
+        generated = scaffold.generate(name, directory, title=title)
+    except scaffold.ScaffoldError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Created plugin {name!r} in {generated.root} ({len(generated.files)} files).")
+    click.echo("Next steps:")
+    click.echo(f"  cd {generated.root}")
+    click.echo("  pip install -e .          # registers the entry point")
+    click.echo("  python -m pytest          # the generated tests")
+    click.echo("  workbench plugins list    # shows it as enabled")
+    click.echo("Read docs/plugins.md of the workbench for every hook.")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -129,7 +129,8 @@ def build_config(overrides: dict | None = None) -> dict:
         "SECURITY_MSG_PASSWORD_NOT_SET": ("Invalid username or password", "error"),
         "SECURITY_MSG_GENERIC_AUTHN_FAILED": ("Invalid username or password", "error"),
         "SECURITY_FLASH_MESSAGES": True,
-        "SECURITY_I18N_DIRNAME": ["builtin", "translations"],
+        # Flask-Security's own catalogue, then ours (which adds and corrects zh messages).
+        "SECURITY_I18N_DIRNAME": ["builtin", str(Path(__file__).parent / "translations")],
         # Rate limiting: in memory for one process, Redis when deployed on several.
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_HEADERS_ENABLED": False,

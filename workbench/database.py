@@ -17,7 +17,9 @@ def alembic_config(app: Flask) -> Config:
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     locations = [str(MIGRATIONS_DIR / "versions")]
     for plugin in app.extensions["workbench.plugins"].enabled:
-        package = importlib.import_module(plugin.module_path.rsplit(".", 1)[0])
+        package = importlib.import_module(plugin.package or plugin.module_path.partition(":")[0])
+        if not hasattr(package, "__path__"):
+            continue  # a single-module plugin has no migrations folder
         versions = Path(package.__file__).parent / "migrations" / "versions"
         if versions.is_dir():
             locations.append(str(versions))
@@ -27,8 +29,18 @@ def alembic_config(app: Flask) -> Config:
 
 
 def upgrade(app: Flask, revision: str = "heads") -> None:
+    """Migrate the schema, then make sure the built-in roles exist and hold the default
+    permissions of every enabled plugin (a newly installed plugin's rights reach its roles)."""
+    from workbench.auth.services import ensure_builtin_roles
+    from workbench.extensions import db
+    from workbench.org.scope import system_scope
+
     with app.app_context():
         command.upgrade(alembic_config(app), revision)
+        if revision == "heads":
+            with system_scope():
+                ensure_builtin_roles()
+                db.session.commit()
 
 
 def current_heads(app: Flask) -> list[str]:

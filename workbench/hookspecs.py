@@ -1,7 +1,13 @@
-"""THE contract between the core shell and plugins. Every hook is named workbench_*, is called
-with keyword arguments, and returns objects from workbench.contracts. docs/plugins.md explains
-each with an example; tests/workbench/test_hook_contract.py fails when one is undocumented or
-untested."""
+"""THE contract between the core shell and plugins.
+
+Every hook is named workbench_*, is called with keyword arguments, and returns objects from
+workbench.contracts (never HTML strings, never a mix of None and generators). An
+implementation may declare fewer arguments than its hookspec, never other ones. The core
+implements the same hooks for its own features (workbench/*/hooks.py).
+
+docs/plugins.md explains each hook with an example; tests/workbench/plugins/test_hook_contract.py
+fails when a hook here has no docstring, no section in docs/plugins.md or no test.
+"""
 from __future__ import annotations
 
 import pluggy
@@ -13,57 +19,102 @@ hookimpl = pluggy.HookimplMarker(PROJECT)
 
 @hookspec
 def workbench_manifest():
-    """Return the plugin's Manifest (name, title, version, depends). Every plugin implements it."""
+    """Return the plugin's Manifest (name, title, version, depends). Every plugin implements it.
+
+    Called once at start-up, right after the plugin is registered. `name` must equal the
+    entry-point name; every name in `depends` must be an enabled plugin, or start-up stops.
+    """
 
 
 @hookspec
 def workbench_init_app(app):
-    """Called once inside create_app after extensions are ready: register template filters,
-    context processors, config defaults, signal handlers. Return nothing."""
+    """Set the plugin up on the Flask `app` once, inside create_app: after the database,
+    Babel, CSRF and the rate limiter are initialised and every plugin's contributions are
+    collected; before Flask-Security and the blueprints are set up.
+
+    Use it for template filters, context processors, config defaults (`app.config.setdefault`)
+    and signal handlers. Return nothing; an exception stops start-up naming the plugin.
+    """
 
 
 @hookspec
 def workbench_blueprints():
-    """Return a list of Flask Blueprints (pages and JSON API) to register."""
+    """Return a list of Flask Blueprints (pages, HTMX fragments) and flask-smorest Blueprints
+    (JSON API under /api/v1, CSRF-exempt because the API checks it itself) to register.
+
+    Called once at start-up. Name a blueprint after the plugin; a name clash stops start-up.
+    """
 
 
 @hookspec
 def workbench_menu_items():
-    """Return a list of MenuItem for the main navigation."""
+    """Return a list of MenuItem for the main navigation, collected once at start-up.
+
+    Items are sorted by `order` and shown only to users holding their `permission`; keys
+    must be unique across the core and all plugins.
+    """
 
 
 @hookspec
 def workbench_permissions():
-    """Return a list of Permission the plugin checks, with the roles that get them by default."""
+    """Return a list of Permission the plugin checks with `user.can(name)`, each with the
+    built-in roles that receive it when roles are created or brought up to date.
+
+    Collected once at start-up; names must be unique (use `<plugin>.<action>`).
+    """
 
 
 @hookspec
 def workbench_todo_kinds():
-    """Return a list of TodoKind the plugin opens in the unified inbox."""
+    """Return a list of TodoKind the plugin opens in the unified inbox.
+
+    Collected once at start-up. workbench.inbox.services.open_todo refuses a kind nobody
+    declared; keys must be unique (use `<plugin>.<kind>`).
+    """
 
 
 @hookspec
 def workbench_homepage_widgets():
-    """Return a list of Widget the user may place on the homepage."""
+    """Return a list of Widget the user may place on the homepage.
+
+    Collected once at start-up. Each widget renders lazily from /homepage/widgets/<key>;
+    when its `render()` raises, that card alone shows an error and the failure is logged.
+    """
 
 
 @hookspec
 def workbench_customer_sections():
-    """Return a list of CustomerSection shown on the customer page (客户视图)."""
+    """Return a list of CustomerSection shown on the customer page (客户视图).
+
+    Collected once at start-up and sorted by `order`. Each section renders lazily with
+    `render(customer)` for a customer already in the reader's scope; a raising section shows
+    an error card and the rest of the page works.
+    """
 
 
 @hookspec
 def workbench_cli_commands():
-    """Return a list of click commands/groups added under the `workbench` command."""
+    """Return a list of click commands or groups added under the `workbench` command.
+
+    Called once at start-up. Decorate commands with flask.cli.with_appcontext when they
+    touch the database; a name clash with another command stops start-up.
+    """
 
 
 @hookspec
 def workbench_handle_event(event):
-    """React to an Event emitted by the core or another plugin. Return nothing."""
+    """React to an Event emitted by the core or another plugin (workbench.events.emit).
+
+    Called in-process, in the emitter's transaction, for every event: check `event.name`
+    first and return quickly when it is not yours. Return nothing. An exception is logged
+    and does not reach the emitter or the other handlers.
+    """
 
 
 @hookspec(firstresult=True)
 def workbench_resolve_sso_user(claims):
-    """Map verified ID-token claims to an SsoIdentity, or return None to pass.
+    """Map verified ID-token claims (a dict) to an SsoIdentity, or return None to pass.
 
-    The first non-None result wins; the core's claim-based default runs last."""
+    The first non-None result wins; the core's claim-based default runs last, so a plugin
+    only needs to handle the identity providers it knows.
+    """

@@ -16,6 +16,9 @@ from workbench.inbox.models import TodoItem, TodoStatus
 from workbench.org.models import OrgUnit
 from workbench.org.scope import system_scope
 
+# These tests match English wording of messages; the product default is Simplified Chinese.
+pytestmark = pytest.mark.locale("en")
+
 
 def unit_count() -> int:
     return db.session.execute(select(func.count(OrgUnit.id))).scalar_one()

@@ -8,6 +8,9 @@ from tests.workbench.api.expectations import assert_error_shape
 from workbench.auth.models import User
 from workbench.extensions import db
 
+# These tests match English wording of messages; the product default is Simplified Chinese.
+pytestmark = pytest.mark.locale("en")
+
 
 def test_a_token_in_the_header_authenticates_the_caller(world, api_for):
     response = api_for(world.am1).get("/api/v1/me")

@@ -1,11 +1,16 @@
 """GET/PATCH /api/v1/customers: scope, search, paging, contacts, conflicts and validation."""
 from __future__ import annotations
 
+import pytest
+
 from tests.support.factories import make_customer
 from tests.workbench.api.expectations import assert_error_shape
 from workbench.customers.models import Customer, CustomerContact
 from workbench.extensions import db
 from workbench.org.scope import system_scope
+
+# These tests match English wording of messages; the product default is Simplified Chinese.
+pytestmark = pytest.mark.locale("en")
 
 
 def _reload(customer_id: int) -> Customer:

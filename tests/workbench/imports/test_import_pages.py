@@ -16,6 +16,9 @@ from workbench.imports.columns import COLUMNS, map_headers
 from workbench.imports.models import ImportRun
 from workbench.org.scope import system_scope
 
+# These tests match English wording of messages; the product default is Simplified Chinese.
+pytestmark = pytest.mark.locale("en")
+
 
 def upload(client, kind: str, filename: str, data: bytes, **kwargs):
     return client.post("/imports/", data={"kind": kind, "file": (io.BytesIO(data), filename)},

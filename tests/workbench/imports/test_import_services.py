@@ -20,6 +20,9 @@ from workbench.imports.rows import CustomerRows
 from workbench.org.models import OrgUnit
 from workbench.org.scope import system_scope
 
+# These tests match English wording of messages; the product default is Simplified Chinese.
+pytestmark = pytest.mark.locale("en")
+
 UNIT_HEADERS = ["单位编码", "单位名称", "层级", "上级单位编码"]
 USER_HEADERS = ["用户名", "姓名", "邮箱", "手机", "所属单位", "角色", "初始密码"]
 
