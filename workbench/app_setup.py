@@ -2,13 +2,11 @@
 from __future__ import annotations
 
 import logging
-import os
 from pathlib import Path
 
 from flask import Flask, g, jsonify, render_template, request, session
 from flask_login import current_user
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
 
 from workbench.extensions import api, babel, csrf, db, limiter
 

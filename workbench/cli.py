@@ -2,7 +2,6 @@
 workbench_cli_commands hook."""
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 

@@ -24,6 +24,7 @@ from workbench.extensions import db
 from workbench.homepage.services import WIDTHS
 from workbench.org import services as org
 from workbench.org.models import OrgUnit
+from workbench.page_actions import run_page_action
 from workbench.plugins import registry
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -241,14 +242,8 @@ def set_unit_active(unit_id: int, action: str):
     unit = _or_404(services.get_unit, current_user, unit_id)
     if not ActionForm().validate_on_submit():
         abort(400)
-    try:
-        services.set_unit_active(current_user, unit, action == "reactivate")
-    except ServiceError as exc:
-        db.session.rollback()
-        flash(str(exc.message), "danger")
-    else:
-        db.session.commit()
-        flash(_("Unit reactivated.") if action == "reactivate" else _("Unit deactivated."), "success")
+    run_page_action(lambda: services.set_unit_active(current_user, unit, action == "reactivate"),
+                    _("Unit reactivated.") if action == "reactivate" else _("Unit deactivated."))
     return redirect(url_for("admin.edit_unit", unit_id=unit_id))
 
 
@@ -393,14 +388,8 @@ def reset_two_factor(user_id: int):
     user = _or_404(services.get_managed_user, current_user, user_id)
     if not ActionForm().validate_on_submit():
         abort(400)
-    try:
-        services.reset_two_factor(current_user, user)
-    except ServiceError as exc:
-        db.session.rollback()
-        flash(str(exc.message), "danger")
-    else:
-        db.session.commit()
-        flash(_("Two-factor sign-in of %(name)s was reset.", name=user.name), "success")
+    run_page_action(lambda: services.reset_two_factor(current_user, user),
+                    _("Two-factor sign-in of %(name)s was reset.", name=user.name))
     return redirect(url_for("admin.edit_user", user_id=user_id))
 
 
@@ -410,14 +399,8 @@ def set_user_active(user_id: int, action: str):
     user = _or_404(services.get_managed_user, current_user, user_id)
     if not ActionForm().validate_on_submit():
         abort(400)
-    try:
-        services.set_user_active(current_user, user, action == "activate")
-    except ServiceError as exc:
-        db.session.rollback()
-        flash(str(exc.message), "danger")
-    else:
-        db.session.commit()
-        flash(_("User reactivated.") if action == "activate" else _("User deactivated."), "success")
+    run_page_action(lambda: services.set_user_active(current_user, user, action == "activate"),
+                    _("User reactivated.") if action == "activate" else _("User deactivated."))
     return redirect(url_for("admin.edit_user", user_id=user_id))
 
 

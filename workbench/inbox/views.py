@@ -16,6 +16,7 @@ from workbench.inbox import services
 from workbench.inbox.forms import DispatchForm, DoneForm, ReassignForm, SnoozeForm
 from workbench.inbox.models import CHANNELS, Dispatch, TodoItem
 from workbench.org.models import OrgUnit
+from workbench.page_actions import run_page_action
 from workbench.plugins import registry
 from workbench.records import EditConflict, utcnow
 
@@ -232,14 +233,8 @@ def settings():
     kinds = registry().todo_kinds
     if request.method == "POST":
         chosen = {kind: request.form.getlist(f"channels-{kind}") for kind in kinds}
-        try:
-            services.save_reminder_settings(current_user, chosen)
-        except ServiceError as exc:
-            db.session.rollback()
-            flash(str(exc.message), "danger")
-        else:
-            db.session.commit()
-            flash(_("Reminder settings saved."), "success")
+        if run_page_action(lambda: services.save_reminder_settings(current_user, chosen),
+                           _("Reminder settings saved.")):
             return redirect(url_for("inbox.settings"))
     return render_template("inbox/settings.html", kinds=kinds, settings=services.reminder_settings(current_user),
                            channels=CHANNELS)

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from workbench.extensions import db
 from workbench.inbox import services
-from workbench.inbox.models import Dispatch, TodoItem
+from workbench.inbox.models import Dispatch
 from workbench.plugins import registry
 
 
