@@ -159,5 +159,9 @@ def _seed_todos(rng: random.Random, users: dict, customers: dict) -> None:
     ).scalars().first()
     if first is not None:
         inbox.mark_done(first, db.session.get(User, first.owner_id), "已走访3家，纪要已录入")
+    citymgr = users["citymgr"]
+    for title, days in (("审核滨江县本周客户走访计划", 0), ("汇总滨江县本月重点客户收入异动情况", 3)):
+        inbox.open_todo(kind="task", title=title, assignee=lead, due_at=now + timedelta(days=days, hours=6),
+                        created_by=citymgr)
     inbox.open_todo(kind="task", title="滨江城区网格：新入驻企业摸排（任一成员认领）",
                     unit=users["am1"].org_unit, due_at=now + timedelta(days=2), created_by=lead)

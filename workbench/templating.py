@@ -22,6 +22,19 @@ def visible_menu_items():
     ]
 
 
+def active_menu_key() -> str | None:
+    """The menu entry whose URL is the longest prefix of the current path, so /inbox/dispatches
+    lights up "Dispatched tasks" and not "To-dos" as well."""
+    from flask import url_for
+
+    best, best_length = None, 0
+    for item in visible_menu_items():
+        href = url_for(item.endpoint)
+        if href != "/" and request.path.startswith(href) and len(href) > best_length:
+            best, best_length = item.key, len(href)
+    return best
+
+
 def due_state(due_at: datetime | None, now: datetime | None = None) -> str:
     """'overdue', 'today', 'soon' (within 3 days) or '' — drives the badge colour."""
     if due_at is None:
@@ -64,6 +77,7 @@ def install(app: Flask) -> None:
     def _globals():
         return {
             "menu_items": visible_menu_items,
+            "active_menu_key": active_menu_key,
             "locales": LOCALES,
             "current_locale": str(get_locale() or ""),
             "request_path": request.path,

@@ -1,6 +1,7 @@
 """The inbox pages: list with counts and filters, detail and actions, dispatching, settings."""
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -112,3 +113,9 @@ def test_reminder_settings_page_saves_channels(world, client_for):
     with system_scope():
         row = db.session.execute(select(ReminderSetting)).scalar_one()
     assert row.channels == ["email"]
+
+
+def test_only_the_most_specific_menu_entry_is_highlighted(world, client_for):
+    html = client_for(world.lead).get("/inbox/dispatches").get_data(as_text=True)
+    active = re.findall(r'class="nav-link active"[^>]*data-menu-key="([^"]+)"', html)
+    assert active == ["dispatch"]
