@@ -70,3 +70,17 @@ def test_the_emitting_request_succeeds_when_a_handler_raises(app, world, client_
     assert "customer.updated" in failures
     db.session.expire_all()
     assert db.session.get(type(customer), customer.id).name == "Renamed while a handler fails"
+
+
+def test_every_event_the_core_emits_is_documented():
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[3]
+    emitted = set()
+    for source in (root / "workbench").rglob("*.py"):
+        # The first argument of each emit(...) call, conditional names included.
+        for first_argument in re.findall(r"emit\(([^,]+),", source.read_text(encoding="utf-8")):
+            emitted |= set(re.findall(r'"([a-z_]+\.[a-z_]+)"', first_argument))
+    documented = set(re.findall(r"`([a-z_]+\.[a-z_]+)`", (root / "docs" / "plugins.md").read_text(encoding="utf-8")))
+    assert len(emitted) > 10 and emitted <= documented, sorted(emitted - documented)
