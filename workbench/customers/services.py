@@ -209,3 +209,16 @@ def link_customers(actor: User, parent: Customer, child: Customer, link_type: st
         db.session.add(link)
     link.link_type = link_type
     return link
+
+
+def link_by_code(actor: User, parent: Customer, child_code: str, link_type: str) -> CustomerLink:
+    """Link the group with `child_code` under `parent`; the child must be visible to the actor,
+    so a code from another county is answered as if it did not exist."""
+    code = (child_code or "").strip()
+    child = db.session.execute(
+        customer_query(CustomerFilter(include_archived=True)).where(Customer.code == code)
+    ).scalar_one_or_none()
+    if child is None:
+        raise ServiceError(_l("No customer with code %(code)s is visible to you.", code=code),
+                           field="child_code")
+    return link_customers(actor, parent, child, link_type)

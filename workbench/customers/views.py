@@ -12,9 +12,10 @@ from flask_security import auth_required, current_user
 
 from workbench.customers import services
 from workbench.customers.forms import ContactForm, CustomerForm, LinkForm
-from workbench.customers.models import CUSTOMER_LEVELS, Customer
+from workbench.customers.models import CUSTOMER_LEVELS
 from workbench.errors import NotFound, ServiceError
 from workbench.extensions import db
+from workbench.page_actions import run_page_action
 from workbench.plugins import registry
 from workbench.records import EditConflict
 
@@ -178,21 +179,8 @@ def add_link(customer_id: int):
     parent = _customer_or_404(customer_id)
     form = LinkForm()
     if form.validate_on_submit():
-        child = db.session.execute(
-            services.customer_query(services.CustomerFilter(include_archived=True))
-            .where(Customer.code == form.child_code.data.strip())
-        ).scalar_one_or_none()
-        try:
-            if child is None:
-                raise ServiceError(_("No customer with code %(code)s is visible to you.",
-                                     code=form.child_code.data.strip()))
-            services.link_customers(current_user, parent, child, form.link_type.data)
-            db.session.commit()
-        except ServiceError as exc:
-            db.session.rollback()
-            flash(str(exc.message), "danger")
-        else:
-            flash(_("Groups linked."), "success")
+        run_page_action(lambda: services.link_by_code(current_user, parent, form.child_code.data,
+                                                      form.link_type.data), _("Groups linked."))
     else:
         flash(_("Enter the customer code of the group to link."), "danger")
     return redirect(url_for("customers.detail", customer_id=customer_id) + "#section-core.group")

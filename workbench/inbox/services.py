@@ -186,6 +186,27 @@ def _ensure_in_actor_scope(actor: User, target: User) -> None:
     raise NotFound(_l("User not found."))
 
 
+def _within_reach(actor: User, query):
+    """Limit a query joined to OrgUnit to the units the actor manages (all for all-scope)."""
+    scope = actor.scope
+    if scope.sees_everything:
+        return query
+    # "-" matches no path: an account manager manages no unit.
+    return query.where(OrgUnit.path.startswith(scope.unit_path if scope.level == "unit" else "-"))
+
+
+def team_members(actor: User) -> list[User]:
+    """Active people the actor may hand work to: their unit and everything below it."""
+    query = select(User).join(OrgUnit, User.org_unit_id == OrgUnit.id).where(User.active.is_(True))
+    return db.session.execute(_within_reach(actor, query).order_by(OrgUnit.path, User.username)).scalars().all()
+
+
+def team_units(actor: User) -> list[OrgUnit]:
+    """Active units the actor may dispatch to."""
+    query = select(OrgUnit).where(OrgUnit.active.is_(True))
+    return db.session.execute(_within_reach(actor, query).order_by(OrgUnit.path)).scalars().all()
+
+
 def reassign(item: TodoItem, actor: User, new_assignee: User, version=None) -> TodoItem:
     """Move an open item to another person (a lead within their unit, or an admin)."""
     if version is not None:

@@ -15,7 +15,6 @@ from workbench.extensions import db
 from workbench.inbox import services
 from workbench.inbox.forms import DispatchForm, DoneForm, ReassignForm, SnoozeForm
 from workbench.inbox.models import CHANNELS, Dispatch, TodoItem
-from workbench.org.models import OrgUnit
 from workbench.page_actions import run_page_action
 from workbench.plugins import registry
 from workbench.records import EditConflict, utcnow
@@ -53,23 +52,6 @@ def index():
     )
 
 
-def _team_members():
-    """People the current user may hand work to: their unit and below."""
-    scope = current_user.scope
-    query = select(User).join(OrgUnit, User.org_unit_id == OrgUnit.id).where(User.active.is_(True))
-    if not scope.sees_everything:
-        query = query.where(OrgUnit.path.startswith(scope.unit_path or "-"))
-    return db.session.execute(query.order_by(OrgUnit.path, User.username)).scalars().all()
-
-
-def _team_units():
-    scope = current_user.scope
-    query = select(OrgUnit).where(OrgUnit.active.is_(True))
-    if not scope.sees_everything:
-        query = query.where(OrgUnit.path.startswith(scope.unit_path or "-"))
-    return db.session.execute(query.order_by(OrgUnit.path)).scalars().all()
-
-
 @bp.route("/<int:todo_id>")
 @auth_required("session")
 def detail(todo_id: int):
@@ -77,7 +59,7 @@ def detail(todo_id: int):
     reassign_form = None
     if current_user.can("inbox.manage_team") and item.is_open:
         reassign_form = ReassignForm(version=item.version)
-        reassign_form.assignee.choices = [(u.id, f"{u.name} ({u.username})") for u in _team_members()]
+        reassign_form.assignee.choices = [(u.id, f"{u.name} ({u.username})") for u in services.team_members(current_user)]
     owner = db.session.get(User, item.owner_id) if item.owner_id else None
     customer = None
     if item.customer_id:
@@ -170,8 +152,8 @@ def new_dispatch():
     if not current_user.can("inbox.dispatch"):
         abort(403)
     form = DispatchForm()
-    members = _team_members()
-    units = _team_units()
+    members = services.team_members(current_user)
+    units = services.team_units(current_user)
     form.users.choices = [(u.id, f"{u.name} · {u.org_unit.name if u.org_unit else ''}") for u in members
                           if u.id != current_user.id]
     form.unit.choices = [(0, "—")] + [(u.id, ("· " * u.depth) + u.name) for u in units]

@@ -227,3 +227,10 @@ def test_a_second_user_is_independent(app, world):
     other = make_user("account_manager", world.grid1)
     services.save_reminder_settings(world.am1, {"task": []})
     assert services.reminder_settings(other)["task"] == ["in_app", "sms"]
+
+
+def test_a_lead_may_hand_work_only_to_the_county(world):
+    names = {user.username for user in services.team_members(world.lead)}
+    assert names == {"lead", "am1", "am2"}
+    assert {unit.code for unit in services.team_units(world.lead)} == {"X1", "G1", "G2"}
+    assert services.team_members(world.am1) == []
