@@ -20,6 +20,7 @@ def create_app(config: dict | None = None) -> Flask:
     app_setup.init_database(app)
     app_setup.init_extensions(app)
     app_setup.init_plugins(app)
+    app_setup.init_jobs(app)
     app_setup.init_security(app)
     app_setup.init_blueprints(app)
     app_setup.init_request_hooks(app)

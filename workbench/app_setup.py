@@ -38,6 +38,7 @@ def init_database(app: Flask) -> None:
     from workbench.homepage import models as _homepage  # noqa: F401
     from workbench.imports import models as _imports  # noqa: F401
     from workbench.inbox import models as _inbox  # noqa: F401
+    from workbench.jobs import models as _jobs  # noqa: F401
     from workbench.org import models as _org  # noqa: F401
     from workbench.org.scope import install_scope_rule
 
@@ -86,8 +87,18 @@ def init_plugins(app: Flask) -> None:
     plugins.check_table_prefixes(registry, db.metadata)
     with app.app_context():
         plugins.collect_contributions(registry)
+    plugins.import_job_modules(registry)
     plugins.run_init_app(registry, app)
     plugins.add_cli_commands(registry, app)
+
+
+def init_jobs(app: Flask) -> None:
+    """Celery bound to this app, and the after-commit hand-over of enqueued jobs."""
+    from workbench.celery_app import make_celery
+    from workbench.jobs.services import install_listeners
+
+    make_celery(app)
+    install_listeners()
 
 
 def init_security(app: Flask) -> None:

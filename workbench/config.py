@@ -65,6 +65,17 @@ def build_config(overrides: dict | None = None) -> dict:
         # Plugins: None means every installed plugin; a list is an allow-list of entry-point names.
         "WORKBENCH_PLUGINS": _env_list("WORKBENCH_PLUGINS"),
         "WORKBENCH_REDIS_URL": redis_url,
+        # Background jobs (workbench.jobs). Without WORKBENCH_REDIS_URL they run in-process.
+        "WORKBENCH_JOBS_INPROCESS": _env_bool("WORKBENCH_JOBS_INPROCESS", False),
+        "WORKBENCH_JOBS_QUEUE": os.environ.get("WORKBENCH_JOBS_QUEUE", "workbench"),
+        "WORKBENCH_JOBS_KEY_PREFIX": os.environ.get("WORKBENCH_JOBS_KEY_PREFIX", "workbench:"),
+        # Redis hands an unacknowledged job to another worker after this many seconds.
+        "WORKBENCH_JOBS_VISIBILITY_TIMEOUT": int(os.environ.get("WORKBENCH_JOBS_VISIBILITY_TIMEOUT", 3600)),
+        # A claimed job whose worker shows no sign of life for this long may be claimed again.
+        "WORKBENCH_JOBS_LEASE_SECONDS": int(os.environ.get("WORKBENCH_JOBS_LEASE_SECONDS", 3600)),
+        # A queued job not started after this long is sent again (the broker may have lost it).
+        "WORKBENCH_JOBS_REQUEUE_AFTER": int(os.environ.get("WORKBENCH_JOBS_REQUEUE_AFTER", 3900)),
+        "WORKBENCH_JOBS_KEEP_DAYS": int(os.environ.get("WORKBENCH_JOBS_KEEP_DAYS", 14)),
         "WORKBENCH_ADMIN_2FA_REQUIRED": _env_bool("WORKBENCH_ADMIN_2FA_REQUIRED", False),
         "WORKBENCH_LOGIN_LIMIT_PER_ACCOUNT": os.environ.get(
             "WORKBENCH_LOGIN_LIMIT_PER_ACCOUNT", "5 per 15 minutes"

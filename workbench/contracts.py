@@ -96,3 +96,38 @@ class SsoIdentity:
     display_name: str = ""
     email: str | None = None
     phone: str | None = None
+
+
+@dataclass(frozen=True)
+class ScheduledJob:
+    """A job that beat (or the in-process scheduler) enqueues on a schedule.
+
+    `job` names a job declared with workbench.jobs.job; `schedule` is seconds (30) or a
+    five-field cron string in the workbench's time zone ("30 7 * * *" = 07:30 daily).
+    """
+
+    name: str
+    job: str
+    schedule: Any
+    kwargs: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SearchSource:
+    """A document type offered to the global search (see workbench.search).
+
+    `model` is the SQLAlchemy model the documents come from; who may see a document follows
+    the model's scope rule (ScopedMixin), checked again when results are shown. `document`
+    turns a record into a dict of the index fields (title, body, and any of `fields`);
+    `url` gives the link of a result. `query` optionally limits which records are indexed
+    (e.g. not archived ones).
+    """
+
+    key: str
+    label: Any
+    model: Any
+    document: Callable[[Any], dict]
+    url: Callable[[Any], str]
+    icon: str = "bi-search"
+    query: Callable[[Any], Any] | None = None
+    order: int = 100

@@ -102,6 +102,27 @@ def workbench_cli_commands():
 
 
 @hookspec
+def workbench_beat_schedule():
+    """Return a list of ScheduledJob: jobs to enqueue on a schedule (reminder scans, digests,
+    warning scans). Collected once at start-up; names must be unique.
+
+    `workbench beat` sends them when WORKBENCH_REDIS_URL is set; the embedded default runs
+    them from an in-process scheduler. Each run is enqueued once, however many web processes
+    or workers there are.
+    """
+
+
+@hookspec
+def workbench_search_sources():
+    """Return a list of SearchSource: the document types the plugin offers to global search.
+
+    Collected once at start-up; keys must be unique. The search service indexes records when
+    they change (and on `workbench search rebuild`) and shows a result only to users whose
+    data scope includes its record.
+    """
+
+
+@hookspec
 def workbench_handle_event(event):
     """React to an Event emitted by the core or another plugin (workbench.events.emit).
 

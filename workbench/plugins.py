@@ -49,6 +49,10 @@ CORE_HOOK_MODULES = (
     "workbench.customers.hooks",
     "workbench.admin.hooks",
     "workbench.imports.hooks",
+    "workbench.jobs.hooks",
+    "workbench.notify.hooks",
+    "workbench.search.hooks",
+    "workbench.audit.hooks",
 )
 
 # A plugin name becomes a table prefix, a blueprint name, a URL segment and a key prefix, so
@@ -58,7 +62,7 @@ PLUGIN_NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 # Names the core already uses for packages, blueprints, table prefixes or URL segments. A
 # plugin with one of these names would collide with the core (e.g. tables `user_...`).
 CORE_NAMES = frozenset({
-    "admin", "api", "app", "audit", "auth", "core", "customer", "customers", "db", "homepage",
+    "admin", "api", "app", "audit", "celery", "jobs", "notifications", "worker", "beat", "auth", "core", "customer", "customers", "db", "homepage",
     "import", "imports", "inbox", "login", "logout", "notify", "org", "plugin", "plugins",
     "role", "search", "security", "static", "todo", "user", "workbench",
 })
@@ -70,6 +74,8 @@ CONTRIBUTION_HOOKS = {
     "workbench_todo_kinds": (contracts.TodoKind, "key"),
     "workbench_homepage_widgets": (contracts.Widget, "key"),
     "workbench_customer_sections": (contracts.CustomerSection, "key"),
+    "workbench_beat_schedule": (contracts.ScheduledJob, "name"),
+    "workbench_search_sources": (contracts.SearchSource, "key"),
 }
 
 
@@ -121,6 +127,8 @@ class PluginRegistry:
     todo_kinds: dict = field(default_factory=dict)
     widgets: dict = field(default_factory=dict)
     customer_sections: list = field(default_factory=list)
+    beat_schedule: list = field(default_factory=list)
+    search_sources: list = field(default_factory=list)
 
     @property
     def hook(self):
@@ -344,6 +352,9 @@ def collect_contributions(registry: PluginRegistry) -> None:
     registry.widgets = _unique_by_key(found["workbench_homepage_widgets"], "key", "widget")
     sections = _unique_by_key(found["workbench_customer_sections"], "key", "customer section")
     registry.customer_sections = sorted(sections.values(), key=lambda s: s.order)
+    registry.beat_schedule = list(_unique_by_key(found["workbench_beat_schedule"], "name", "schedule").values())
+    sources = _unique_by_key(found["workbench_search_sources"], "key", "search source")
+    registry.search_sources = sorted(sources.values(), key=lambda s: s.order)
 
 
 def _import_models(plugin: InstalledPlugin) -> None:
@@ -361,6 +372,22 @@ def _import_models(plugin: InstalledPlugin) -> None:
     if spec is not None:
         with blame(plugin.name, f"cannot import {name}"):
             importlib.import_module(name)
+
+
+def import_job_modules(registry: PluginRegistry) -> None:
+    """Import `<package>.tasks` of every enabled plugin so its @job declarations exist before
+    Celery binds them (the core's task modules are imported by its hooks modules)."""
+    for plugin in registry.enabled:
+        if plugin.package is None or not hasattr(sys.modules.get(plugin.package), "__path__"):
+            continue
+        name = f"{plugin.package}.tasks"
+        try:
+            spec = importlib.util.find_spec(name)
+        except (ImportError, ValueError):
+            spec = None
+        if spec is not None:
+            with blame(plugin.name, f"cannot import {name}"):
+                importlib.import_module(name)
 
 
 def check_table_prefixes(registry: PluginRegistry, metadata=None) -> None:

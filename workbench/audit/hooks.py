@@ -1,0 +1,1 @@
+"""The audit history's hook implementations."""

@@ -1,0 +1,35 @@
+"""The core's own schedules: drain the outbox, forget old finished jobs."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from workbench.contracts import Permission, ScheduledJob
+from workbench.hookspecs import hookimpl
+from workbench.jobs import tasks as _tasks  # noqa: F401  (declares the core jobs)
+
+
+@hookimpl
+def workbench_beat_schedule():
+    return [
+        ScheduledJob(name="jobs.drain_outbox", job="jobs.drain_outbox", schedule=15),
+        ScheduledJob(name="jobs.purge_finished", job="jobs.purge_finished", schedule="40 3 * * *"),
+    ]
+
+
+@hookimpl
+def workbench_blueprints():
+    from workbench.jobs.views import bp
+
+    return [bp]
+
+
+@hookimpl
+def workbench_permissions():
+    return [Permission("admin.jobs", _l("See every background job and its errors"), ("system_admin",))]
+
+
+@hookimpl
+def workbench_cli_commands():
+    from workbench.jobs.cli import beat_command, jobs_group, worker_command
+
+    return [worker_command, beat_command, jobs_group]

@@ -1,0 +1,1 @@
+"""Notifications: in-app, e-mail and SMS behind one notify() call."""
