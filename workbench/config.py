@@ -72,7 +72,7 @@ def build_config(overrides: dict | None = None) -> dict:
         # Redis hands an unacknowledged job to another worker after this many seconds.
         "WORKBENCH_JOBS_VISIBILITY_TIMEOUT": int(os.environ.get("WORKBENCH_JOBS_VISIBILITY_TIMEOUT", 3600)),
         # A claimed job whose worker shows no sign of life for this long may be claimed again.
-        "WORKBENCH_JOBS_LEASE_SECONDS": int(os.environ.get("WORKBENCH_JOBS_LEASE_SECONDS", 3600)),
+        "WORKBENCH_JOBS_LEASE_SECONDS": int(os.environ.get("WORKBENCH_JOBS_LEASE_SECONDS", 3300)),
         # A queued job not started after this long is sent again (the broker may have lost it).
         "WORKBENCH_JOBS_REQUEUE_AFTER": int(os.environ.get("WORKBENCH_JOBS_REQUEUE_AFTER", 3900)),
         "WORKBENCH_JOBS_KEEP_DAYS": int(os.environ.get("WORKBENCH_JOBS_KEEP_DAYS", 14)),
@@ -144,6 +144,8 @@ def build_config(overrides: dict | None = None) -> dict:
         "SECURITY_I18N_DIRNAME": ["builtin", str(Path(__file__).parent / "translations")],
         # Rate limiting: in memory for one process, Redis when deployed on several.
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        # Redis down must not take sign-in down with it: count in memory until it is back.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "RATELIMIT_HEADERS_ENABLED": False,
         "RATELIMIT_KEY_PREFIX": "workbench-limits",
         # JSON API (flask-smorest)

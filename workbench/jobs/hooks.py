@@ -1,9 +1,10 @@
-"""The core's own schedules: drain the outbox, forget old finished jobs."""
+"""The jobs core through the plugin hooks: its schedules (drain the outbox, forget old finished
+jobs), its pages, the admin.jobs permission and the worker/beat/jobs commands."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from workbench.contracts import Permission, ScheduledJob
+from workbench.contracts import MenuItem, Permission, ScheduledJob
 from workbench.hookspecs import hookimpl
 from workbench.jobs import tasks as _tasks  # noqa: F401  (declares the core jobs)
 
@@ -21,6 +22,12 @@ def workbench_blueprints():
     from workbench.jobs.views import bp
 
     return [bp]
+
+
+@hookimpl
+def workbench_menu_items():
+    return [MenuItem("jobs", _l("Background jobs"), "jobs.index", icon="bi-hourglass-split",
+                     permission="admin.jobs", order=910)]
 
 
 @hookimpl

@@ -41,6 +41,8 @@ def job(name: str, *, acks_late: bool = True, scope: str = "system", max_attempt
     """
     if scope not in JOB_SCOPES:
         raise ValueError(f"job {name}: scope must be one of {JOB_SCOPES}")
+    if max_attempts < 1:
+        raise ValueError(f"job {name}: max_attempts must be at least 1")
 
     def declare(func: Callable) -> Callable:
         existing = _definitions.get(name)
@@ -68,6 +70,10 @@ def definitions() -> list[JobDefinition]:
     return list(_definitions.values())
 
 
+class LostClaim(Exception):
+    """The job's claim was taken over by another worker (its lease ran out): stop, commit nothing."""
+
+
 class JobContext:
     """Handed to a running job: its row, progress reporting and checkpoints."""
 
@@ -81,23 +87,39 @@ class JobContext:
     def created_by_id(self) -> int | None:
         return self.job.created_by_id
 
+    @property
+    def attempt(self) -> int:
+        """1 on the first run, 2 when the job runs again after a failure or a lost worker."""
+        return self.job.attempts
+
     def progress(self, done: int, total: int | None = None, note: str | None = None) -> None:
         """Record progress; it is saved with the job's next commit (see checkpoint)."""
         self.job.progress_done = done
         if total is not None:
             self.job.progress_total = total
         if note is not None:
-            self.job.progress_note = note[:255]
+            self.job.progress_note = str(note)[:255]
 
     def checkpoint(self, done: int, total: int | None = None, note: str | None = None) -> None:
         """Commit the work done so far together with its progress, and extend the claim.
 
         After a checkpoint that work stays done even if the worker dies later; the job runs
-        again from the start, so it must recognise and skip what is already done.
+        again from the start, so it must recognise and skip what is already done. Raises
+        LostClaim (and commits nothing) when another worker has taken the job over.
         """
+        from sqlalchemy import update
+
         from workbench.extensions import db
+        from workbench.jobs.models import Job
         from workbench.records import utcnow
 
         self.progress(done, total, note)
-        self.job.lease_until = utcnow() + self._lease
+        still_ours = db.session.execute(
+            update(Job).where(Job.id == self.job.id, Job.claim_token == self.claim_token)
+            .values(lease_until=utcnow() + self._lease)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if still_ours != 1:
+            db.session.rollback()
+            raise LostClaim(self.key)
         db.session.commit()

@@ -1,9 +1,10 @@
 """The in-process scheduler of the embedded default: beat's job without Redis.
 
-`workbench demo` (and `workbench run` without WORKBENCH_REDIS_URL) start it in a daemon
-thread. It checks the declared schedules every few seconds, enqueues a run that is due with
-an idempotency key naming the schedule and its due minute — so two processes started by
-mistake still run each schedule once — and drains the outbox (retries, delayed jobs).
+`workbench demo` starts it in a daemon thread when WORKBENCH_REDIS_URL is not set. Every few
+seconds it enqueues the declared schedules that are due — each run with an idempotency key
+naming the schedule and its period, so two processes started by mistake still run a
+schedule once per period — and drains the outbox (retries, delayed jobs). Cron schedules
+are read in the workbench's time zone, as beat reads them.
 """
 from __future__ import annotations
 
@@ -22,12 +23,17 @@ class InProcessScheduler:
         self.interval = interval
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        started = datetime.now(timezone.utc)
+        self._now: datetime | None = None
+        celery = app.extensions["celery"]
         self._entries = [
-            (entry, parse_schedule(entry.schedule))
+            (entry, parse_schedule(entry.schedule, app=celery, nowfun=self._clock))
             for entry in app.extensions["workbench.plugins"].beat_schedule
         ]
+        started = self._clock()
         self._last_run = {entry.name: started for entry, _ in self._entries}
+
+    def _clock(self) -> datetime:
+        return self._now or datetime.now(timezone.utc)
 
     def start(self) -> "InProcessScheduler":
         self._thread = threading.Thread(target=self._loop, name="workbench-scheduler", daemon=True)
@@ -40,32 +46,59 @@ class InProcessScheduler:
             self._thread.join(timeout=10)
 
     def _loop(self) -> None:
+        self.drain()  # jobs left in the outbox when the process last stopped run now
         while not self._stop.wait(self.interval):
             try:
                 self.tick()
             except Exception:
                 log.exception("in-process scheduler tick failed")
 
+    def drain(self) -> None:
+        from workbench.jobs.services import drain_outbox
+
+        try:
+            with self.app.app_context():
+                drain_outbox(self.app)
+        except Exception:
+            log.exception("draining the outbox failed")
+
     def tick(self, now: datetime | None = None) -> list[str]:
-        """Enqueue every schedule that is due; returns the names that ran."""
+        """Enqueue every schedule that is due at `now` (aware; default: the clock); returns
+        the names that ran. A failing schedule is logged and does not stop the others."""
+        self._now = now
+        try:
+            return [entry.name for entry, schedule in self._entries if self._run_if_due(entry, schedule)]
+        finally:
+            self._now = None
+
+    def _run_if_due(self, entry, schedule) -> bool:
         from workbench.extensions import db
         from workbench.jobs import registry
         from workbench.jobs.services import enqueue, run_untracked
         from workbench.org.scope import system_scope
 
-        now = now or datetime.now(timezone.utc)
-        ran = []
+        now = self._clock()
+        due, _next = schedule.is_due(self._last_run[entry.name])
+        if not due:
+            return False
+        self._last_run[entry.name] = now
         with self.app.app_context():
-            for entry, schedule in self._entries:
-                due, _next = schedule.is_due(self._last_run[entry.name])
-                if not due:
-                    continue
-                self._last_run[entry.name] = now
-                ran.append(entry.name)
+            try:
                 if not registry.definition(entry.job).tracked:
                     run_untracked(entry.job, dict(entry.kwargs))
-                    continue
+                    return True
                 with system_scope():
-                    enqueue(entry.job, key=f"{entry.name}:{now:%Y%m%d%H%M}", **entry.kwargs)
+                    enqueue(entry.job, key=f"{entry.name}:{self._period(entry, now)}", **entry.kwargs)
                     db.session.commit()
-        return ran
+            except Exception:
+                db.session.rollback()
+                log.exception("scheduled job %s failed", entry.name)
+        return True
+
+    @staticmethod
+    def _period(entry, now: datetime) -> str:
+        """Which run this is: the number of the interval since the epoch for "every N seconds",
+        the minute for a cron schedule (a cron schedule fires at most once a minute)."""
+        if isinstance(entry.schedule, (int, float)):
+            return str(int(now.timestamp() // entry.schedule))
+        return f"{now:%Y%m%d%H%M}"
