@@ -14,6 +14,7 @@ from workbench.customers import services
 from workbench.customers.forms import ContactForm, CustomerForm, LinkForm
 from workbench.customers.models import CUSTOMER_LEVELS
 from workbench.errors import NotFound, ServiceError
+from workbench.exports.writer import csv_safe
 from workbench.extensions import db
 from workbench.page_actions import run_page_action
 from workbench.plugins import registry
@@ -23,13 +24,19 @@ log = logging.getLogger(__name__)
 bp = Blueprint("customers", __name__, url_prefix="/customers")
 
 
-def _filters() -> services.CustomerFilter:
+def customer_filters(args) -> services.CustomerFilter:
+    """The list's filters from a query string; the .xlsx export (workbench.exports) reads
+    them with this same function, so the file always matches the page."""
     return services.CustomerFilter(
-        q=request.args.get("q") or None,
-        industry=request.args.get("industry") or None,
-        level=request.args.get("level") or None,
-        unit_id=request.args.get("unit", type=int),
+        q=args.get("q") or None,
+        industry=args.get("industry") or None,
+        level=args.get("level") or None,
+        unit_id=args.get("unit", type=int),
     )
+
+
+def _filters() -> services.CustomerFilter:
+    return customer_filters(request.args)
 
 
 def _customer_or_404(customer_id: int):
@@ -62,9 +69,10 @@ def export():
     writer = csv.writer(buffer)
     writer.writerow(["code", "name", "industry", "level", "owner", "org_unit", "address"])
     for customer in rows:
-        writer.writerow([customer.code, customer.name, customer.industry, customer.level,
-                         customer.owner.username if customer.owner else "",
-                         customer.org_unit.code, customer.address])
+        # csv_safe: a name like "=HYPERLINK(…)" must stay text in the reader's Excel.
+        writer.writerow([csv_safe(value) for value in (
+            customer.code, customer.name, customer.industry, customer.level,
+            customer.owner.username if customer.owner else "", customer.org_unit.code, customer.address)])
     return Response(buffer.getvalue(), mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=customers.csv"})
 

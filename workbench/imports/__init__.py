@@ -1,2 +1,4 @@
-"""The import framework: .xlsx/.csv rows validated one by one, good rows saved, bad rows
-reported by row number and reason, idempotent by natural key (code / username)."""
+"""The import framework: .xlsx/.csv files read by content, columns mapped and checked per
+cell, rows saved by a background job in the uploader's scope (resumable, idempotent by each
+kind's key columns), and an error report of the rows not imported. Kinds are registered per
+app (see kinds.py and docs/imports.md)."""

@@ -34,16 +34,22 @@ def _safe_next(default: str) -> str:
     return target if target.startswith("/") and not target.startswith("//") else default
 
 
+def inbox_filters(args) -> services.InboxFilter:
+    """The list's filters from a query string; the .xlsx export (workbench.exports) reads
+    them with this same function, so the file always matches the page."""
+    due = args.get("due")
+    return services.InboxFilter(
+        kind=args.get("kind") or None,
+        customer_id=args.get("customer", type=int),
+        due=due if due in services.DUE_FILTERS else None,
+        q=args.get("q") or None,
+    )
+
+
 @bp.route("/")
 @auth_required("session")
 def index():
-    due = request.args.get("due")
-    filters = services.InboxFilter(
-        kind=request.args.get("kind") or None,
-        customer_id=request.args.get("customer", type=int),
-        due=due if due in services.DUE_FILTERS else None,
-        q=request.args.get("q") or None,
-    )
+    filters = inbox_filters(request.args)
     query = services.inbox_query(current_user, filters)
     page = db.paginate(query, page=request.args.get("page", 1, type=int), per_page=25, error_out=False)
     return render_template(
