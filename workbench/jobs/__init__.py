@@ -13,7 +13,7 @@ outbox): a rolled-back transaction enqueues nothing, and a job that could not re
 stays pending until the outbox is drained. The row also carries the job's state, progress
 and result, so a page can show a progress bar and a duplicate delivery is recognised.
 """
-from workbench.jobs.registry import JobContext, job
+from workbench.jobs.registry import JobContext, LostClaim, job
 from workbench.jobs.services import enqueue, job_for_key
 
-__all__ = ["JobContext", "enqueue", "job", "job_for_key"]
+__all__ = ["JobContext", "LostClaim", "enqueue", "job", "job_for_key"]

@@ -13,6 +13,13 @@ target_metadata = db.metadata
 def run_migrations_online() -> None:
     connectable = db.engine
     with connectable.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # SQLite's batch mode copies a table and drops the old one; with foreign keys on,
+            # dropping a parent table would cascade-delete its children's rows. The pragma only
+            # takes effect outside a transaction, hence before begin_transaction().
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
         context.configure(
             connection=connection,
             target_metadata=target_metadata,
@@ -21,6 +28,9 @@ def run_migrations_online() -> None:
         )
         with context.begin_transaction():
             context.run_migrations()
+        if sqlite:
+            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+            connection.commit()
 
 
 def run_migrations_offline() -> None:
