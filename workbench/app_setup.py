@@ -33,12 +33,15 @@ def init_database(app: Flask) -> None:
     Path(app.config["UPLOAD_DIR"]).mkdir(parents=True, exist_ok=True)
     db.init_app(app)
     # Import the core models so their tables are mapped before plugins add theirs.
+    from workbench.audit import models as _audit  # noqa: F401
     from workbench.auth import models as _auth  # noqa: F401
     from workbench.customers import models as _customers  # noqa: F401
+    from workbench.exports import models as _exports  # noqa: F401
     from workbench.homepage import models as _homepage  # noqa: F401
     from workbench.imports import models as _imports  # noqa: F401
     from workbench.inbox import models as _inbox  # noqa: F401
     from workbench.jobs import models as _jobs  # noqa: F401
+    from workbench.notify import models as _notify  # noqa: F401
     from workbench.org import models as _org  # noqa: F401
     from workbench.org.scope import install_scope_rule
 
@@ -141,6 +144,7 @@ def init_blueprints(app: Flask) -> None:
 
 
 def init_request_hooks(app: Flask) -> None:
+    from workbench.audit.actor import reset_actor, set_actor
     from workbench.org.scope import reset_scope, set_scope
 
     @app.before_request
@@ -148,14 +152,19 @@ def init_request_hooks(app: Flask) -> None:
         user = current_user
         if user and getattr(user, "is_authenticated", False):
             g.scope_token = set_scope(user.scope)
+            g.actor_token = set_actor(user.id)  # who the audit history names
         else:
             g.scope_token = set_scope(None)
+            g.actor_token = set_actor(None)
 
     @app.teardown_request
     def _reset_data_scope(_exc=None):
         token = g.pop("scope_token", None)
         if token is not None:
             reset_scope(token)
+        actor_token = g.pop("actor_token", None)
+        if actor_token is not None:
+            reset_actor(actor_token)
 
     @app.after_request
     def _security_headers(response):

@@ -6,6 +6,7 @@ from sqlalchemy import JSON, Boolean, Column, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from flask_security.models.fsqla_v3 import FsRoleMixin, FsUserMixin, FsModels
 
+from workbench.audit.models import Audited
 from workbench.extensions import db
 from workbench.org.scope import Scope, wider
 
@@ -13,8 +14,10 @@ FsModels.set_db_info(db, user_table_name="user", role_table_name="role")
 
 
 
-class Role(db.Model, FsRoleMixin):
+class Role(Audited, db.Model, FsRoleMixin):
     __tablename__ = "role"
+    __audit_exclude__ = ("default_grants",)  # bookkeeping of ensure_builtin_roles
+    __audit_permission__ = "admin.users"
 
     label: Mapped[str] = mapped_column(String(100), nullable=False, default="")
     # none / own / unit / all — see workbench.org.scope
@@ -28,8 +31,12 @@ class Role(db.Model, FsRoleMixin):
         return f"<Role {self.name}>"
 
 
-class User(db.Model, FsUserMixin):
+class User(Audited, db.Model, FsUserMixin):
     __tablename__ = "user"
+    # Sign-in bookkeeping is not a change anyone made; roles are recorded by name.
+    __audit_exclude__ = ("last_login_at", "current_login_at", "last_login_ip", "current_login_ip", "login_count")
+    __audit_collections__ = ("roles",)
+    __audit_permission__ = "admin.users"
 
     # Accounts are identified by username; e-mail is optional for AMs arriving by SSO.
     email = Column(String(255), unique=True, nullable=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from sqlalchemy import Boolean, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from workbench.audit.models import Audited
 from workbench.extensions import db
 from workbench.org.scope import ScopedMixin
 from workbench.records import TimestampMixin, VersionedMixin
@@ -17,7 +18,7 @@ CUSTOMER_LEVELS = ("A", "B", "C", "D")
 LINK_TYPES = ("natural", "headquarters")
 
 
-class Customer(ScopedMixin, TimestampMixin, VersionedMixin, db.Model):
+class Customer(Audited, ScopedMixin, TimestampMixin, VersionedMixin, db.Model):
     __tablename__ = "customer"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -41,8 +42,9 @@ class Customer(ScopedMixin, TimestampMixin, VersionedMixin, db.Model):
         return f"<Customer {self.code} {self.name}>"
 
 
-class CustomerContact(TimestampMixin, db.Model):
+class CustomerContact(Audited, TimestampMixin, db.Model):
     __tablename__ = "customer_contact"
+    __audit_parent__ = "customer_id"  # shown in, and as visible as, the customer's history
 
     id: Mapped[int] = mapped_column(primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), nullable=False, index=True)
@@ -55,10 +57,11 @@ class CustomerContact(TimestampMixin, db.Model):
     customer = relationship("Customer", back_populates="contacts")
 
 
-class CustomerMember(TimestampMixin, db.Model):
+class CustomerMember(Audited, TimestampMixin, db.Model):
     """A member number (成员号码) of the group: a phone line billed to the customer."""
 
     __tablename__ = "customer_member"
+    __audit_parent__ = "customer_id"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), nullable=False)
@@ -73,10 +76,11 @@ class CustomerMember(TimestampMixin, db.Model):
     )
 
 
-class CustomerLink(db.Model):
+class CustomerLink(Audited, db.Model):
     """parent → child link between group customers (natural group or headquarters/branch)."""
 
     __tablename__ = "customer_link"
+    __audit_parent__ = "parent_id"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     parent_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), nullable=False, index=True)

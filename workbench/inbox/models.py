@@ -6,6 +6,7 @@ from datetime import datetime
 from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint, or_
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from workbench.audit.models import Audited
 from workbench.extensions import db
 from workbench.org.scope import Scope, ScopedMixin
 from workbench.records import TimestampMixin, VersionedMixin
@@ -17,7 +18,7 @@ class TodoStatus:
     CANCELLED = "cancelled"
 
 
-class TodoItem(ScopedMixin, TimestampMixin, VersionedMixin, db.Model):
+class TodoItem(Audited, ScopedMixin, TimestampMixin, VersionedMixin, db.Model):
     """One thing waiting for someone. owner_id is the assignee; a to-do queued for a whole
     unit has no owner and `assignee_unit_id` set instead, and any member may take it."""
 

@@ -158,6 +158,10 @@ def retry_failed(key: str) -> Job:
 # --- handing over ---------------------------------------------------------------------------
 
 def _after_commit(session: Session) -> None:
+    if session.get_nested_transaction() is not None:
+        # SQLAlchemy also fires after_commit when a SAVEPOINT is released; the real commit
+        # (and with it the hand-over) is still to come.
+        return
     new_jobs = session.info.pop(SESSION_KEY, None)
     if not new_jobs:
         return
@@ -375,7 +379,10 @@ def _call_in_scope(job_definition, context: JobContext, kwargs: dict):
     if job_definition.scope == "creator":
         scope = _creator_scope(context.created_by_id)
         with acting_as(scope):
-            return job_definition.func(context, **kwargs)
+            result = job_definition.func(context, **kwargs)
+            # Flush inside the creator's scope so the audit history names them as the actor.
+            db.session.flush()
+            return result
     return job_definition.func(context, **kwargs)
 
 

@@ -6,6 +6,7 @@ import enum
 from sqlalchemy import Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from workbench.audit.models import Audited
 from workbench.extensions import db
 from workbench.records import TimestampMixin
 
@@ -21,8 +22,10 @@ class UnitLevel(str, enum.Enum):
         return list(UnitLevel).index(self)
 
 
-class OrgUnit(TimestampMixin, db.Model):
+class OrgUnit(Audited, TimestampMixin, db.Model):
     __tablename__ = "org_unit"
+    __audit_exclude__ = ("path",)  # derived from the parent, whose change is recorded
+    __audit_permission__ = "admin.org"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)

@@ -59,6 +59,15 @@ def test_a_job_enqueued_before_a_rolled_back_savepoint_still_runs(app, effects):
     assert job("undone") is None
 
 
+def test_a_released_savepoint_does_not_hand_jobs_over_before_the_real_commit(app, effects):
+    enqueue("jobfixtures.record", key="early", label="early")
+    with db.session.begin_nested():
+        enqueue("jobfixtures.record", key="inner", label="inner")
+    assert effects.rows() == [] and job("early").state == "pending"
+    db.session.commit()
+    assert sorted(r.job_key for r in effects.rows()) == ["early", "inner"]
+
+
 def test_enqueueing_a_key_twice_is_one_job(app, effects):
     first = enqueue("jobfixtures.record", key="same", label="first")
     again = enqueue("jobfixtures.record", key="same", label="second")

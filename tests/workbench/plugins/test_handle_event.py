@@ -1,5 +1,6 @@
-"""workbench_handle_event: events from workbench.events.emit reach plugins; a raising handler
-is logged and breaks neither the emitter nor the other handlers."""
+"""workbench_handle_event: events from workbench.events.emit reach plugins once the emitting
+transaction commits; a raising handler is logged and breaks neither the emitter nor the other
+handlers. (Delivery rules in detail: tests/workbench/events/.)"""
 from __future__ import annotations
 
 import logging
@@ -28,6 +29,7 @@ def test_an_emitted_event_reaches_workbench_handle_event_of_a_plugin(start_app):
 @with_probe
 def test_a_core_action_s_event_reaches_the_plugin(app, world):
     item = make_todo(world.am1, title="Evented")
+    db.session.commit()  # delivered after commit
     names = [(event.name, event.payload.get("todo_id")) for event in probe_events(app)]
     assert ("todo.opened", item.id) in names
 
