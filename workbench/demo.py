@@ -94,8 +94,23 @@ def seed_demo(rng_seed: int = 20261122) -> bool:
         customers = _seed_customers(rng, users)
         _seed_links(customers)
         _seed_todos(rng, users, customers)
+        _seed_announcements(users, units)
         db.session.commit()
     return True
+
+
+def _seed_announcements(users: dict, units: dict) -> None:
+    """Two published announcements: one to everybody, one to a city and its counties."""
+    from workbench.notify import announcements
+
+    admin = users["admin"]
+    for title, body, target_all, unit_codes in (
+        ("系统升级通知", "工作台将于本周六 22:00–24:00 升级，期间暂停使用，请提前保存工作。", True, ()),
+        ("季度商机冲刺", "本季度末前请各网格完成存量客户走访，并在工作台录入商机与走访日志。", False, ("C-JC",)),
+    ):
+        announcement = announcements.create(admin, title=title, body=body, target_all=target_all,
+                                            units=[units[code] for code in unit_codes])
+        announcements.publish(admin, announcement)
 
 
 def _seed_customers(rng: random.Random, users: dict) -> dict[str, list[Customer]]:
