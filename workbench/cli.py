@@ -39,6 +39,13 @@ def demo_command(host: str, port: int, no_serve: bool):
     click.echo(f"Demo accounts: admin, lead, am1, am2 — password '{DEMO_PASSWORD}' (demo only).")
     if no_serve:
         return
+    from workbench.jobs.services import uses_broker
+
+    if not uses_broker(app):  # no Redis: schedules and retries run in this process
+        from workbench.jobs.scheduler import InProcessScheduler
+
+        InProcessScheduler(app).start()
+        click.echo("Background jobs run in this process (no WORKBENCH_REDIS_URL).")
     click.echo(f"Serving on http://{host}:{port}/  (Ctrl+C to stop)")
     from werkzeug.serving import run_simple
 

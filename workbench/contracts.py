@@ -4,7 +4,9 @@ Labels are lazy strings (flask_babel.lazy_gettext) so they follow the reader's l
 """
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import Any, Callable
 
 
@@ -77,13 +79,27 @@ class CustomerSection:
     permission: str | None = None
 
 
+def _new_event_id() -> str:
+    return uuid.uuid4().hex
+
+
+def _utcnow_naive() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
 @dataclass(frozen=True)
 class Event:
-    """Something that happened, for other modules to react to (workbench_handle_event)."""
+    """Something that happened, for other modules to react to (workbench_handle_event).
+
+    `id` is unique per emitted event (a slow handler's job key is made from it, so a
+    redelivery is recognised); `occurred_at` is when it was emitted, naive UTC.
+    """
 
     name: str
     payload: dict = field(default_factory=dict)
     actor_id: int | None = None
+    id: str = field(default_factory=_new_event_id)
+    occurred_at: datetime = field(default_factory=_utcnow_naive)
 
 
 @dataclass(frozen=True)
@@ -114,13 +130,20 @@ class ScheduledJob:
 
 @dataclass(frozen=True)
 class SearchSource:
-    """A document type offered to the global search (see workbench.search).
+    """A document type offered to the global search (see workbench.search and docs/search.md).
 
-    `model` is the SQLAlchemy model the documents come from; who may see a document follows
-    the model's scope rule (ScopedMixin), checked again when results are shown. `document`
-    turns a record into a dict of the index fields (title, body, and any of `fields`);
-    `url` gives the link of a result. `query` optionally limits which records are indexed
-    (e.g. not archived ones).
+    `model` is the SQLAlchemy model the documents come from (an integer primary key `id`).
+    `document(record)` returns the record's search fields as a dict: "title" (required;
+    shown and searched first), and any of "body" (searched; gives the snippet), "keywords"
+    (searched, never shown: codes, numbers), "pinyin" (text, usually a name, that can also
+    be found by its pinyin or initials) and "detail" (a short line shown under the title).
+    `url(record)` is where a result links to.
+
+    Who may see a result: the model's data scope (ScopedMixin), checked against the database
+    for every hit before anything of it is shown, and `permission` when set. `query`
+    optionally narrows the records that are indexed and shown (`lambda stmt:
+    stmt.where(Model.archived.is_(False))`). Records are re-indexed after every commit that
+    inserts, updates or deletes a row of `model`.
     """
 
     key: str
@@ -131,3 +154,4 @@ class SearchSource:
     icon: str = "bi-search"
     query: Callable[[Any], Any] | None = None
     order: int = 100
+    permission: str | None = None

@@ -116,9 +116,11 @@ def workbench_beat_schedule():
 def workbench_search_sources():
     """Return a list of SearchSource: the document types the plugin offers to global search.
 
-    Collected once at start-up; keys must be unique. The search service indexes records when
-    they change (and on `workbench search rebuild`) and shows a result only to users whose
-    data scope includes its record.
+    Collected once at start-up; keys must be unique. Every commit that inserts, updates or
+    deletes a row of a source's `model` re-indexes that record afterwards (through the one
+    index writer), and `workbench search rebuild` re-creates them all. A result is shown only
+    to users holding the source's `permission` (if any) and whose data scope includes its
+    record — checked against the database for every hit, so a stale index never leaks.
     """
 
 
@@ -126,9 +128,16 @@ def workbench_search_sources():
 def workbench_handle_event(event):
     """React to an Event emitted by the core or another plugin (workbench.events.emit).
 
-    Called in-process, in the emitter's transaction, for every event: check `event.name`
-    first and return quickly when it is not yours. Return nothing. An exception is logged
-    and does not reach the emitter or the other handlers.
+    Called for every event once the emitting transaction has committed (never for one that
+    rolled back), so check `event.name` first and return when it is not yours. Each call runs
+    in its own transaction in a fresh app context, in the system scope, acting for
+    `event.actor_id`: load records by the ids in `event.payload`; what the handler changes
+    is committed after it returns. An exception is logged and rolls back this handler's work
+    only; the emitter and the other handlers are unaffected. Return nothing.
+
+    Decorate the implementation with `workbench.events.slow_handler` to receive events as a
+    background job instead (one job per event and handler, retried on failure, never run
+    twice for the same event).
     """
 
 

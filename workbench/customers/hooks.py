@@ -1,4 +1,4 @@
-"""The customers package's hook implementations: core customer-page sections, widget, menu."""
+"""The customers package's hook implementations: core customer-page sections, widget, menu, search source."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -44,6 +44,13 @@ def workbench_customer_sections():
         CustomerSection("core.members", _l("Member numbers"), sections.members, order=20),
         CustomerSection("core.todos", _l("Open to-dos"), sections.open_todos, order=30),
     ]
+
+
+@hookimpl
+def workbench_search_sources():
+    from workbench.customers.search import CUSTOMER_SOURCE
+
+    return [CUSTOMER_SOURCE]
 
 
 @hookimpl

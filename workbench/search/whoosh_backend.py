@@ -1,0 +1,535 @@
+"""The embedded search engine: a Whoosh index in WORKBENCH_SEARCH_DIR (DATA_DIR/search).
+
+One writer, always. Whoosh allows one writer per index and fails a second with LockError;
+here every write (index, delete, rebuild) takes, in order,
+  1. a lock shared by the threads of this process (so they queue instead of polling), and
+  2. Whoosh's own write lock, an flock() on a file in the index folder, waiting up to
+     WORKBENCH_SEARCH_LOCK_TIMEOUT seconds,
+so a second process (a CLI rebuild while the worker indexes) waits its turn and an index is
+never corrupted. Only on timeout does a write fail (`IndexBusy`); the job that asked for it
+is then retried by the jobs runner.
+
+Reads never block: each search borrows a searcher from a small pool and refreshes it when a
+writer has committed since, so a search right after a commit sees the change.
+"""
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import re
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from markupsafe import escape
+from whoosh import index as whoosh_index
+from whoosh import writing
+from whoosh.analysis import NgramFilter, RegexTokenizer, Token, Tokenizer
+from whoosh.fields import ID, STORED, TEXT, Schema
+from whoosh.filedb.filestore import FileStorage
+from whoosh.highlight import Formatter, PinpointFragmenter, WholeFragmenter, get_text, highlight
+from whoosh.index import LockError
+from whoosh.query import And, ConstantScoreQuery, Or, Prefix, Term
+from whoosh.system import pack_uint
+from whoosh.util import now as whoosh_now
+
+from workbench.search.analysis import (
+    PINYIN_MAX_LENGTH, chinese_analyzer, normalise, query_words, sub_words, word_counts,
+)
+from workbench.search.backend import (
+    Highlight, Hit, IndexBusy, IndexDocument, IndexStats, SearchBackend, SearchQuery, split_ref,
+)
+
+log = logging.getLogger(__name__)
+
+# Bump when the schema changes: the new name starts an empty index beside the old one, and
+# `workbench search rebuild` fills it.
+INDEX_NAME = "workbench_v1"
+SNIPPET_CHARACTERS = 160
+PUBLIC = "1"
+
+
+# A word of the title counts this many times an occurrence in the body (ranking).
+TITLE_WEIGHT = 3
+
+
+class SegmentedText(TEXT):
+    """The searchable text of a document: title and body in one field, the title's words
+    weighing TITLE_WEIGHT times more. One field means one posting per word and document and
+    one term to look up per query word.
+
+    It indexes from `analysis.word_counts` — the very terms its analyzer yields (a
+    test keeps them equal), without a Token object per word — so indexing costs little more
+    than jieba's segmentation itself. The analyzer is still what highlighting uses.
+    """
+
+    def index(self, value, **kwargs):
+        title, body = value if isinstance(value, tuple) else ("", value)
+        body_counts = word_counts(body)
+        title_counts = word_counts(title) if title else {}
+        boost = self.format.field_boost
+        postings = []
+        for word in body_counts.keys() | title_counts.keys():
+            in_title, in_body = title_counts.get(word, 0), body_counts.get(word, 0)
+            frequency = in_title + in_body
+            postings.append((word.encode("utf-8"), frequency, (TITLE_WEIGHT * in_title + in_body) * boost,
+                             pack_uint(frequency)))
+        return postings
+
+
+class Key(ID):
+    """An ID field indexed without the analyzer round trip: one term, the value itself."""
+
+    def index(self, value, **kwargs):
+        return [(value.encode("utf-8"), 1, self.format.field_boost, b"")]
+
+
+class Keys(ID):
+    """Several ID terms in one field, given space-separated."""
+
+    def index(self, value, **kwargs):
+        return [(term.encode("utf-8"), 1, self.format.field_boost, b"") for term in set(value.split())]
+
+
+def unit_and_ancestors(path: str) -> list[str]:
+    """/1/4/17/ → /1/, /1/4/, /1/4/17/: a document is in each of these units' scope."""
+    parts = [part for part in path.split("/") if part]
+    return ["/" + "/".join(parts[:end]) + "/" for end in range(1, len(parts) + 1)]
+
+
+def build_schema() -> Schema:
+    text = chinese_analyzer()
+    pinyin = RegexTokenizer(r"[a-z0-9]+") | NgramFilter(minsize=2, maxsize=PINYIN_MAX_LENGTH, at="start")
+    return Schema(
+        ref=Key(stored=True, unique=True, sortable=True),
+        type=Key(stored=True),
+        title=STORED(),
+        # (title, body + keywords), analysed once; `title` and `text` keep what is shown.
+        content=SegmentedText(analyzer=text, phrase=False),
+        text=STORED(),
+        detail=STORED(),
+        pinyin=TEXT(analyzer=pinyin, phrase=False, field_boost=1.5),
+        owner=Key(),
+        unit=Keys(),  # the path of the record's unit and of every unit above it
+        public=Key(),
+    )
+
+
+class MarkFormatter(Formatter):
+    """Matched words in <mark>; everything else HTML-escaped (the stored text is user input)."""
+
+    between = " … "
+
+    def _text(self, text):
+        return str(escape(text))
+
+    def format_token(self, text, token, replace=False):
+        return f"<mark>{escape(get_text(text, token, replace))}</mark>"
+
+
+class _RememberedLengths:
+    """Field lengths of the segment being written, each read once.
+
+    Whoosh looks a document's field length up again for every posting it writes at commit
+    (a file read each time): about a third of a bulk commit. The lengths do not change while
+    the segment is written, so one read per (document, field) is enough.
+    """
+
+    def __init__(self, lengths):
+        self._lengths = lengths
+        self._known: dict = {}
+
+    def doc_field_length(self, docnum, fieldname, default=0):
+        key = (docnum, fieldname)
+        try:
+            return self._known[key]
+        except KeyError:
+            length = self._known[key] = self._lengths.doc_field_length(docnum, fieldname, default)
+            return length
+
+    def __getattr__(self, name):
+        return getattr(self._lengths, name)
+
+
+def _speed_up(writer) -> None:
+    """Two savings on a new Whoosh 2.7 SegmentWriter, both on its own instance: the lean
+    posting pool, and field lengths read once per document at commit."""
+    if type(getattr(writer, "pool", None)) is writing.PostingPool:
+        writer.pool.__class__ = _LeanPool
+    field_writer = getattr(writer, "fieldwriter", None)
+    if field_writer is None:
+        return
+    add_postings = field_writer.add_postings
+
+    def add_postings_with_remembered_lengths(schema, lengths, items):
+        return add_postings(schema, _RememberedLengths(lengths) if lengths else lengths, items)
+
+    field_writer.add_postings = add_postings_with_remembered_lengths
+
+
+class _LeanPool(writing.PostingPool):
+    """Whoosh's posting pool without its per-posting type assertions (our postings come from
+    our own fields) and with a cheaper size estimate: bulk indexing adds a hundred postings
+    per document. (Whoosh 2.7 ignores its `poolclass` argument, hence `_speed_up`.)"""
+
+    def add(self, item):
+        self.fieldnames.add(item[0])
+        self.currentsize += 150 + 2 * len(item[1]) + len(item[4] or b"")
+        if self.currentsize > self.limit:
+            self.save()
+        self.current.append(item)
+
+
+class _Write:
+    """An open Whoosh writer and whether to commit it."""
+
+    def __init__(self, writer):
+        self.writer = writer
+        self.commit = True
+
+
+class _Batch:
+    """What a batch will write. Whoosh replaces by unique field only among committed
+    documents, so the batch keeps one version per ref and writes them together at the end."""
+
+    def __init__(self):
+        self.documents: dict[str, IndexDocument] = {}
+        self.deleted: set[str] = set()
+
+    def index(self, documents: Iterable[IndexDocument], delete: Iterable[str] = ()) -> None:
+        for document in documents:
+            self.documents[document.ref] = document
+            self.deleted.discard(document.ref)
+        for ref in delete:
+            self.documents.pop(ref, None)
+            self.deleted.add(ref)
+
+
+class TermFinder(Tokenizer):
+    """A token for each occurrence of the query's terms in a text, found by one regular
+    expression over the normalised text: all Whoosh's highlighter needs to place the marks
+    and choose the passages, without segmenting each stored text again. Letters and digits
+    match whole words only (ict in "strict" is no match); Chinese matches inside longer
+    words too (专线 in 互联网专线), as a reader expects."""
+
+    def __init__(self, terms):
+        alternatives = []
+        for term in sorted(terms, key=len, reverse=True):
+            escaped = re.escape(term)
+            alternatives.append(rf"(?<![a-z0-9]){escaped}(?![a-z0-9])" if term.isascii() else escaped)
+        self.pattern = re.compile("|".join(alternatives)) if alternatives else None
+
+    def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True,
+                 start_pos=0, start_char=0, tokenize=True, mode="", **kwargs):
+        if self.pattern is None:
+            return
+        for position, match in enumerate(self.pattern.finditer(normalise(value)), start=start_pos):
+            # A new Token each time: the fragmenter keeps the matches it is given.
+            yield Token(positions, chars, removestops=removestops, mode=mode, text=match.group(), boost=1.0,
+                        stopped=False, pos=position, startchar=start_char + match.start(),
+                        endchar=start_char + match.end(), **kwargs)
+
+
+class _SearcherPool:
+    """A few open searchers reused across requests of any thread, each refreshed when the
+    index changed since it was opened."""
+
+    def __init__(self, open_index, size: int = 4):
+        self._open_index = open_index
+        self._size = size
+        self._idle: list = []
+        self._lock = threading.Lock()
+        self._pid = os.getpid()
+
+    @contextlib.contextmanager
+    def searcher(self):
+        searcher = None
+        with self._lock:
+            if self._pid != os.getpid():  # forked: the parent's searchers are not ours to use
+                self._idle, self._pid = [], os.getpid()
+            if self._idle:
+                searcher = self._idle.pop()
+        if searcher is not None and not searcher.up_to_date():
+            searcher.close()
+            searcher = None
+        if searcher is None:
+            searcher = self._open_index().searcher()
+        try:
+            yield searcher
+        finally:
+            with self._lock:
+                keep = len(self._idle) < self._size
+                if keep:
+                    self._idle.append(searcher)
+            if not keep:
+                searcher.close()
+
+    def clear(self) -> None:
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for searcher in idle:
+            searcher.close()
+
+
+# One lock per index folder for all backends of this process (tests create many apps).
+_process_locks: dict[str, threading.Lock] = {}
+_process_locks_guard = threading.Lock()
+
+
+def _process_lock(path: str) -> threading.Lock:
+    with _process_locks_guard:
+        return _process_locks.setdefault(path, threading.Lock())
+
+
+class WhooshBackend(SearchBackend):
+    def __init__(self, path: str | os.PathLike, lock_timeout: float = 120.0, rebuild_memory_mb: int = 512):
+        self.path = str(Path(path).resolve())
+        self.lock_timeout = lock_timeout
+        # Postings a rebuild sorts in memory before Whoosh spills them to temporary files and
+        # merges those (which costs as much again as the rest of the indexing).
+        self.rebuild_memory_mb = rebuild_memory_mb
+        self.schema = build_schema()
+        self._index = None
+        self._open_lock = threading.Lock()
+        self._pool = _SearcherPool(self._open)
+
+    @classmethod
+    def from_app(cls, app) -> "WhooshBackend":
+        path = app.config.get("WORKBENCH_SEARCH_DIR") or str(Path(app.config["DATA_DIR"]) / "search")
+        return cls(path, lock_timeout=float(app.config["WORKBENCH_SEARCH_LOCK_TIMEOUT"]),
+                   rebuild_memory_mb=int(app.config["WORKBENCH_SEARCH_REBUILD_MB"]))
+
+    # --- the index files ---------------------------------------------------------------------
+
+    def _open(self):
+        if self._index is None:
+            with self._open_lock:
+                if self._index is None:
+                    self._index = self._open_or_create()
+        return self._index
+
+    def _open_or_create(self):
+        storage = FileStorage(self.path)
+        storage.create()  # the folder, if missing
+        if not whoosh_index.exists(storage, indexname=INDEX_NAME):
+            # Creating takes the write lock too, so two processes starting at once do not
+            # both write the first table of contents.
+            with self._locked(storage.lock(f"{INDEX_NAME}_WRITELOCK")):
+                if not whoosh_index.exists(storage, indexname=INDEX_NAME):
+                    log.info("creating the search index in %s", self.path)
+                    return storage.create_index(self.schema, indexname=INDEX_NAME)
+        return storage.open_index(indexname=INDEX_NAME)
+
+    @contextlib.contextmanager
+    def _locked(self, file_lock) -> Iterator[None]:
+        deadline = whoosh_now() + self.lock_timeout
+        while not file_lock.acquire():
+            if whoosh_now() > deadline:
+                raise IndexBusy(f"the search index {self.path} stayed locked for {self.lock_timeout:.0f} s")
+            time.sleep(0.05)
+        try:
+            yield
+        finally:
+            file_lock.release()
+
+    @contextlib.contextmanager
+    def _writer(self, clear: bool = False, **options) -> Iterator[_Write]:
+        """The one writer: this process's lock, then Whoosh's file lock, both with the timeout.
+        Commits when the block ends (unless it set `commit` False), discards all if it raises."""
+        process_lock = _process_lock(self.path)
+        started = whoosh_now()
+        if not process_lock.acquire(timeout=self.lock_timeout):
+            raise IndexBusy(f"another thread held the search index {self.path} for {self.lock_timeout:.0f} s")
+        try:
+            remaining = max(0.1, self.lock_timeout - (whoosh_now() - started))
+            try:
+                writer = self._open().writer(timeout=remaining, delay=0.05, **options)
+            except LockError as error:
+                raise IndexBusy(f"another process held the search index {self.path} "
+                                f"for {self.lock_timeout:.0f} s") from error
+            _speed_up(writer)
+            write = _Write(writer)
+            try:
+                yield write
+            except BaseException:
+                writer.cancel()
+                raise
+            if write.commit:
+                writer.commit(mergetype=writing.CLEAR if clear else None)
+            else:
+                writer.cancel()
+        finally:
+            process_lock.release()
+
+    # --- writing -----------------------------------------------------------------------------
+
+    @staticmethod
+    def _fields(document: IndexDocument) -> dict:
+        """Whoosh fields of a document; empty ones are left out (nothing to index)."""
+        fields = {
+            "ref": document.ref,
+            "type": document.type,
+            "title": document.title,
+            "content": (document.title,
+                        f"{document.body}\n{document.keywords}" if document.keywords else document.body),
+            "text": document.body,
+            "detail": document.detail,
+            "pinyin": document.pinyin,
+            "owner": str(document.owner_id) if document.owner_id is not None else "",
+            "unit": " ".join(unit_and_ancestors(document.unit_path)) if document.unit_path else "",
+            "public": PUBLIC if document.public else "",
+        }
+        return {name: value for name, value in fields.items() if value != ""}
+
+    @contextlib.contextmanager
+    def batch(self) -> Iterator[_Batch]:
+        with self._writer() as write:
+            pending = _Batch()
+            yield pending
+            if not pending.documents and not pending.deleted:
+                write.commit = False  # nothing to write: no new index generation
+                return
+            for ref in pending.deleted:
+                write.writer.delete_by_term("ref", ref)
+            for document in pending.documents.values():
+                write.writer.update_document(**self._fields(document))
+
+    def rebuild(self, documents: Iterable[IndexDocument], types: Iterable[str] | None = None) -> IndexStats:
+        stats = IndexStats()
+        written: Counter = Counter()
+        types = None if types is None else list(types)
+        with self._writer(clear=types is None, limitmb=self.rebuild_memory_mb) as write:
+            for type_key in types or ():
+                write.writer.delete_by_term("type", type_key)
+            for document in documents:
+                write.writer.add_document(**self._fields(document))
+                written[document.type] += 1
+        stats.written = dict(written)
+        return stats
+
+    # --- reading -----------------------------------------------------------------------------
+
+    def count(self, type: str | None = None) -> int:
+        with self._pool.searcher() as searcher:
+            if type is None:
+                return searcher.doc_count()
+            return sum(1 for _docnum in searcher.docs_for_query(Term("type", type)))
+
+    @staticmethod
+    def _word_query(word: str, as_prefix: bool):
+        """One query word: the word itself (a prefix of a word, when completing); for a word
+        of four or more characters also all of its dictionary sub-words (texts hold only the
+        two- and three-character words inside a long word); for letters, also the pinyin."""
+        alternatives = [Prefix("content", word) if as_prefix else Term("content", word)]
+        if len(word) >= 4:
+            parts = sub_words(word)
+            if parts:
+                alternatives.append(And([Term("content", part) for part in parts]))
+        if word.isascii() and word.isalnum() and not word.isdigit() and len(word) >= 2:
+            alternatives.append(Term("pinyin", word[:PINYIN_MAX_LENGTH]))
+        return alternatives[0] if len(alternatives) == 1 else Or(alternatives)
+
+    def _word_clauses(self, query: SearchQuery) -> list:
+        words = query_words(query.text)
+        last = len(words) - 1
+        return [self._word_query(word, query.prefix and n == last) for n, word in enumerate(words)]
+
+    @staticmethod
+    def _filter_clauses(reader, query: SearchQuery) -> list | None:
+        """Queries for the scope pre-filter and the types, scoring a constant (they decide
+        what may match, never the order); None when nothing at all may match. Each part is
+        one term, and Whoosh intersects starting from the smallest posting list, so an
+        account manager's search walks only their own documents: a document carries its
+        unit's path and each ancestor's, making "this unit and below" one term too."""
+        clauses = []
+        scope = query.scope
+        if not scope.everything:
+            allowed = [Term("public", PUBLIC)]
+            if scope.owner_id is not None:
+                allowed.append(Term("owner", str(scope.owner_id)))
+            if scope.unit_path:
+                allowed.append(Term("unit", scope.unit_path))
+            allowed = [term for term in allowed if reader.doc_frequency(term.fieldname, term.text)]
+            if not allowed:
+                return None
+            clauses.append(ConstantScoreQuery(allowed[0] if len(allowed) == 1 else Or(allowed)))
+        if query.types is not None:
+            present = set(reader.field_terms("type"))
+            if not present <= set(query.types):
+                wanted = [Term("type", key) for key in query.types if key in present]
+                if not wanted:
+                    return None
+                clauses.append(ConstantScoreQuery(wanted[0] if len(wanted) == 1 else Or(wanted)))
+        return clauses
+
+    def build_query(self, query: SearchQuery, reader):
+        """The Whoosh query for `query`, or None when its text has no words or nothing may
+        match its scope and types."""
+        words = self._word_clauses(query)
+        if not words:
+            return None
+        filters = self._filter_clauses(reader, query)
+        if filters is None:
+            return None
+        clauses = words + filters
+        return clauses[0] if len(clauses) == 1 else And(clauses)
+
+    def search(self, query: SearchQuery) -> list[Hit]:
+        if query.types is not None and not query.types:
+            return []
+        with self._pool.searcher() as searcher:
+            whoosh_query = self.build_query(query, searcher.reader())
+            if whoosh_query is None:
+                return []
+            # optimize=False: Whoosh's block-quality skipping can trip an assertion in its
+            # intersection matcher; every match is scored (the limit is large anyway).
+            results = searcher.search(whoosh_query, limit=query.limit, terms=False, optimize=False)
+            refs = self._ref_column(searcher)
+            hits = []
+            for score, docnum in results.top_n:
+                ref = refs[docnum] if refs is not None else searcher.stored_fields(docnum)["ref"]
+                type_key, record_id = split_ref(ref)
+                hits.append(Hit(ref=ref, type=type_key, record_id=record_id, score=score))
+        return hits
+
+    @staticmethod
+    def _ref_column(searcher):
+        """The column of refs: the fast way from a hit to its id. Opening it reads its whole
+        offset table, so it is kept with the (pooled) searcher; an empty index has none."""
+        column = getattr(searcher, "_workbench_refs", False)
+        if column is False:
+            reader = searcher.reader()
+            column = reader.column_reader("ref") if reader.has_column("ref") else None
+            searcher._workbench_refs = column
+        return column
+
+    def highlight(self, text: str, refs: list[str]) -> dict[str, Highlight]:
+        words = query_words(text)
+        terms = set(words)
+        for word in words:
+            terms.update(sub_words(word))
+        finder = TermFinder(terms)
+        formatter = MarkFormatter()
+        found = {}
+        with self._pool.searcher() as searcher:
+            for ref in refs:
+                docnum = searcher.document_number(ref=ref)
+                if docnum is None:
+                    continue
+                stored = searcher.stored_fields(docnum)
+                title, body = stored.get("title", ""), stored.get("text", "")
+                title_html = highlight(title, terms, finder, WholeFragmenter(), formatter, top=1) if terms else ""
+                snippet_html = highlight(body, terms, finder,
+                                         PinpointFragmenter(maxchars=SNIPPET_CHARACTERS, surround=40),
+                                         formatter, top=2) if terms and body else ""
+                if not snippet_html and body:
+                    snippet_html = str(escape(body[:SNIPPET_CHARACTERS])) + ("…" if len(body) > SNIPPET_CHARACTERS else "")
+                found[ref] = Highlight(title_html=title_html or str(escape(title)), snippet_html=snippet_html,
+                                       title=title, detail=stored.get("detail", ""))
+        return found
+
+    def close(self) -> None:
+        self._pool.clear()
