@@ -8,25 +8,14 @@ simply writes the file again.
 from __future__ import annotations
 
 from workbench.exports import services
-from workbench.extensions import db
 from workbench.jobs import job
-from workbench.jobs.registry import LostClaim
 
 MAX_ATTEMPTS = 3
 
 
-@job(services.JOB_NAME, scope="creator", max_attempts=MAX_ATTEMPTS)
+@job(services.JOB_NAME, scope="creator", max_attempts=MAX_ATTEMPTS, on_give_up=services.give_up)
 def build_export(ctx, *, export_id: int) -> dict:
-    attempt = ctx.job.attempts
-    try:
-        return services.build_export(export_id, creator_id=ctx.created_by_id, checkpoint=ctx.checkpoint)
-    except LostClaim:
-        raise  # another worker carries on with it
-    except Exception:
-        if attempt >= MAX_ATTEMPTS:
-            db.session.rollback()
-            services.give_up(export_id)
-        raise
+    return services.build_export(export_id, creator_id=ctx.created_by_id, checkpoint=ctx.checkpoint)
 
 
 @job("exports.purge_expired", scope="system", max_attempts=1)

@@ -7,27 +7,16 @@ commits a checkpoint per chunk of rows; a redelivered job resumes after the last
 """
 from __future__ import annotations
 
-from workbench.extensions import db
 from workbench.imports import services
 from workbench.jobs import job
-from workbench.jobs.registry import LostClaim
 
 MAX_ATTEMPTS = 3
 
 
-@job(services.JOB_NAME, scope="creator", max_attempts=MAX_ATTEMPTS)
+# After the last failed attempt the run must say so too, not stay "running".
+@job(services.JOB_NAME, scope="creator", max_attempts=MAX_ATTEMPTS, on_give_up=services.give_up)
 def run_import(ctx, *, run_id: int) -> dict:
-    attempt = ctx.job.attempts
-    try:
-        return services.process_run(run_id, checkpoint=ctx.checkpoint, creator_id=ctx.created_by_id)
-    except LostClaim:
-        raise  # another worker carries on with it
-    except Exception:
-        if attempt >= MAX_ATTEMPTS:
-            # The runner will mark the job failed; the run must say so too, not stay "running".
-            db.session.rollback()
-            services.give_up(run_id)
-        raise
+    return services.process_run(run_id, checkpoint=ctx.checkpoint, creator_id=ctx.created_by_id)
 
 
 @job("imports.purge_stale", scope="system", max_attempts=1)

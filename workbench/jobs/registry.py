@@ -24,20 +24,23 @@ class JobDefinition:
     queue: str | None = None
     # Untracked jobs keep no row: for frequent housekeeping that is harmless to repeat.
     tracked: bool = True
+    # Called with the job's kwargs when its last attempt failed, so the record it works on
+    # can say so (an import run marked failed) instead of staying "running" for ever.
+    on_give_up: Callable | None = None
 
 
 _definitions: dict[str, JobDefinition] = {}
 
 
 def job(name: str, *, acks_late: bool = True, scope: str = "system", max_attempts: int = 5,
-        queue: str | None = None, tracked: bool = True):
+        queue: str | None = None, tracked: bool = True, on_give_up: Callable | None = None):
     """Declare `func(ctx, **kwargs)` as the job `name` (use `<plugin>.<what>`).
 
     acks_late (the default) acknowledges the broker message only after the job finished, so
     a worker that dies mid-way leaves the message to be delivered again. Jobs must therefore
     be safe to run twice: the runner records completion in the job's own transaction and
     skips a key that is already done; a job that commits in steps (ctx.checkpoint) must skip
-    the steps it already did.
+    the steps it already did. `on_give_up(**kwargs)` runs once the last attempt has failed.
     """
     if scope not in JOB_SCOPES:
         raise ValueError(f"job {name}: scope must be one of {JOB_SCOPES}")
@@ -48,7 +51,7 @@ def job(name: str, *, acks_late: bool = True, scope: str = "system", max_attempt
         existing = _definitions.get(name)
         if existing is not None and _origin(existing.func) != _origin(func):
             raise ValueError(f"job {name!r} is declared twice: {_origin(existing.func)} and {_origin(func)}")
-        _definitions[name] = JobDefinition(name, func, acks_late, scope, max_attempts, queue, tracked)
+        _definitions[name] = JobDefinition(name, func, acks_late, scope, max_attempts, queue, tracked, on_give_up)
         func.job_name = name
         return func
 

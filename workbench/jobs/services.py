@@ -365,7 +365,7 @@ def run_job(key: str, worker_name: str | None = None) -> str:
         except Exception as error:
             db.session.rollback()
             log.exception("job %s (%s) failed on attempt %d", key, task, attempts)
-            return _record_failure(job_id, token, attempts, task, error)
+            return _record_failure(job_id, token, attempts, task, error, dict(row.kwargs or {}))
 
 
 def _check_json(result) -> None:
@@ -401,11 +401,13 @@ def retry_delay(attempts: int) -> timedelta:
     return timedelta(seconds=min(3600, 10 * 2 ** (attempts - 1)))
 
 
-def _record_failure(job_id: int, token: str, attempts: int, task: str, error: Exception) -> str:
+def _record_failure(job_id: int, token: str, attempts: int, task: str, error: Exception,
+                    kwargs: dict) -> str:
     try:
-        max_attempts = definition(task).max_attempts
+        job_definition = definition(task)
     except LookupError:
-        max_attempts = 1
+        job_definition = None
+    max_attempts = job_definition.max_attempts if job_definition else 1
     message = f"{type(error).__name__}: {error}"[:4000]
     if attempts < max_attempts:
         # Back to the outbox with a growing delay; drain_outbox hands it over when due.
@@ -415,6 +417,12 @@ def _record_failure(job_id: int, token: str, attempts: int, task: str, error: Ex
     else:
         values = dict(state="failed", finished_at=utcnow(), error=message)
         outcome = "failed"
+        if job_definition is not None and job_definition.on_give_up is not None:
+            try:
+                job_definition.on_give_up(**kwargs)
+            except Exception:
+                db.session.rollback()
+                log.exception("on_give_up of job %s (%s) failed", job_id, task)
     db.session.execute(
         update(Job).where(Job.id == job_id, Job.claim_token == token).values(**values)
         .execution_options(synchronize_session=False)

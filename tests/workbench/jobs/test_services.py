@@ -294,3 +294,35 @@ def test_a_job_must_return_json(app):
     db.session.commit()
     row = job("object")
     assert row.state == "failed" and "JSON" in row.error
+
+
+def test_the_last_failed_attempt_calls_on_give_up_once_with_the_job_arguments(app):
+    from workbench.jobs import job as declare
+
+    given_up = []
+
+    @declare("jobfixtures.gives_up", max_attempts=2, on_give_up=lambda **kwargs: given_up.append(kwargs))
+    def gives_up(ctx, *, run_id):
+        raise RuntimeError("fails on purpose")
+
+    enqueue("jobfixtures.gives_up", key="give-up", run_id=7)
+    db.session.commit()
+    assert given_up == [] and job("give-up").state == "pending"  # a retry is still to come
+    make_due("give-up")
+    services.drain_outbox(app)
+    assert given_up == [{"run_id": 7}] and job("give-up").state == "failed"
+
+
+def test_a_raising_on_give_up_still_leaves_the_job_failed(app):
+    from workbench.jobs import job as declare
+
+    def broken_give_up(**_kwargs):
+        raise RuntimeError("the give-up hook itself fails")
+
+    @declare("jobfixtures.gives_up_badly", max_attempts=1, on_give_up=broken_give_up)
+    def gives_up_badly(ctx):
+        raise RuntimeError("fails on purpose")
+
+    enqueue("jobfixtures.gives_up_badly", key="give-up-badly")
+    db.session.commit()
+    assert job("give-up-badly").state == "failed"
