@@ -23,7 +23,15 @@ class Manifest:
 
 @dataclass(frozen=True)
 class MenuItem:
-    """An entry of the main navigation. Shown only when the user holds `permission`."""
+    """An entry of the main navigation. Shown only when the user holds `permission`.
+
+    `group` puts the entry in a drop-down of the navigation bar with the other entries of
+    that group, so the bar stays short as modules are added: "sales" (业务拓展: opportunities,
+    projects, contracts, proposals), "care" (客户服务: warnings, intelligence, logs,
+    resources), "knowledge" (知识: knowledge base, solution library), "manage" (管理: admin
+    pages of modules). Unknown groups get their own drop-down titled by the group name;
+    None keeps the entry on the bar itself.
+    """
 
     key: str
     label: Any
@@ -31,6 +39,7 @@ class MenuItem:
     icon: str = "bi-circle"
     permission: str | None = None
     order: int = 100
+    group: str | None = None
 
 
 @dataclass(frozen=True)
@@ -100,6 +109,40 @@ class Event:
     actor_id: int | None = None
     id: str = field(default_factory=_new_event_id)
     occurred_at: datetime = field(default_factory=_utcnow_naive)
+
+
+@dataclass(frozen=True)
+class HelpContext:
+    """A place in the product where related knowledge helps ("opportunity.survey_review").
+
+    Pages that declare one call `{{ context_panels("opportunity.survey_review") }}`; curators
+    pick from the declared contexts when they tag an article for them.
+    """
+
+    key: str
+    label: Any
+
+
+@dataclass(frozen=True)
+class ContextPanel:
+    """A side panel shown on the pages of a help context. `render()` returns its body."""
+
+    key: str
+    title: Any
+    render: Callable[[], Any]
+    order: int = 100
+
+
+@dataclass
+class DemoData:
+    """What `workbench demo` created before calling workbench_seed_demo: the demo accounts by
+    username, org units by code, customers by owner username, and a seeded random generator
+    (use it, not `random`, so the demo is the same every time)."""
+
+    users: dict
+    units: dict
+    customers: dict
+    rng: Any
 
 
 @dataclass(frozen=True)

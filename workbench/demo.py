@@ -3,7 +3,10 @@ contacts and member numbers, linked groups, and to-dos of every state.
 
 Accounts (password `workbench`, demo only): admin (province + system admin), lead (county
 lead of 滨江县分公司), am1 and am2 (account managers in that county), plus AMs elsewhere so
-that data scope is visible. Seeding is idempotent: it does nothing when `admin` exists.
+that data scope is visible; citymgr (江城 city manager), oppmgr and contractmgr (江城's
+opportunity and contract managers), intel (intelligence admin), knowledge (knowledge admin)
+and reporter (an information reporter in am1's grid). Plugins add their records through
+workbench_seed_demo. Seeding is idempotent: it does nothing when `admin` exists.
 """
 from __future__ import annotations
 
@@ -14,6 +17,7 @@ from sqlalchemy import select
 
 from workbench.auth import services as accounts
 from workbench.auth.models import User
+from workbench.contracts import DemoData
 from workbench.customers.models import Customer, CustomerContact, CustomerLink, CustomerMember
 from workbench.extensions import db
 from workbench.inbox import services as inbox
@@ -45,6 +49,11 @@ USERS = [
     ("citymgr", "陈志强", "C-JC", ["city_manager"]),
     ("am3", "刘芳", "X-LH", ["account_manager"]),
     ("am4", "赵磊", "X-HZKF", ["account_manager"]),
+    ("oppmgr", "孙丽", "C-JC", ["opportunity_manager"]),
+    ("contractmgr", "周敏", "C-JC", ["contract_manager"]),
+    ("intel", "郑凯", "C-JC", ["intel_admin"]),
+    ("knowledge", "吴静", "P-HQ", ["knowledge_admin"]),
+    ("reporter", "何平", "G-BJ1", ["info_reporter"]),
 ]
 
 CUSTOMERS = {
@@ -95,8 +104,23 @@ def seed_demo(rng_seed: int = 20261122) -> bool:
         _seed_links(customers)
         _seed_todos(rng, users, customers)
         _seed_announcements(users, units)
+        db.session.flush()
+        _seed_plugins(DemoData(users=users, units=units, customers=customers, rng=rng))
         db.session.commit()
     return True
+
+
+def _seed_plugins(demo: DemoData) -> None:
+    """Each enabled plugin adds its demo records, after the plugins it depends on."""
+    from workbench.plugins import blame, call_impl, dependency_order, registry
+
+    plugins = registry()
+    impls = {impl.plugin_name: impl for impl in plugins.hook.workbench_seed_demo.get_hookimpls()}
+    for name in dependency_order(plugins):
+        if name in impls:
+            with blame(name, "workbench_seed_demo failed"):
+                call_impl(impls[name], demo=demo)
+                db.session.flush()
 
 
 def _seed_announcements(users: dict, units: dict) -> None:

@@ -141,6 +141,37 @@ def workbench_handle_event(event):
     """
 
 
+@hookspec
+def workbench_help_contexts():
+    """Return a list of HelpContext: the places in the plugin's pages where related knowledge
+    helps ("opportunity.survey_review"). Collected once at start-up; keys must be unique.
+
+    The page shows the panels for its context with `{{ context_panels("<key>") }}` in a
+    template; curators choose among the declared contexts when they tag knowledge for one.
+    """
+
+
+@hookspec
+def workbench_context_panels(context_key):
+    """Return a list of ContextPanel to show beside the pages of help context `context_key`
+    (a knowledge base returns the articles tagged for it), or None when there is nothing.
+
+    Called while a page renders, for the signed-in user; each panel's `render()` runs in the
+    user's data scope and fails alone (the page shows the rest and logs the error).
+    """
+
+
+@hookspec
+def workbench_seed_demo(demo):
+    """Add the plugin's demo records to `workbench demo`, given a DemoData (the demo accounts,
+    org units and customers the core created, and a seeded random generator).
+
+    Called once, in the system scope, after the core's demo data and after the demo data of
+    the plugins this one depends on; the caller commits. Make the data tell a story a user can
+    follow (records in every state, some overdue), and keep it the same on every run.
+    """
+
+
 @hookspec(firstresult=True)
 def workbench_resolve_sso_user(claims):
     """Map verified ID-token claims (a dict) to an SsoIdentity, or return None to pass.

@@ -76,6 +76,7 @@ CONTRIBUTION_HOOKS = {
     "workbench_customer_sections": (contracts.CustomerSection, "key"),
     "workbench_beat_schedule": (contracts.ScheduledJob, "name"),
     "workbench_search_sources": (contracts.SearchSource, "key"),
+    "workbench_help_contexts": (contracts.HelpContext, "key"),
 }
 
 
@@ -129,6 +130,7 @@ class PluginRegistry:
     customer_sections: list = field(default_factory=list)
     beat_schedule: list = field(default_factory=list)
     search_sources: list = field(default_factory=list)
+    help_contexts: dict = field(default_factory=dict)
 
     @property
     def hook(self):
@@ -355,6 +357,25 @@ def collect_contributions(registry: PluginRegistry) -> None:
     registry.beat_schedule = list(_unique_by_key(found["workbench_beat_schedule"], "name", "schedule").values())
     sources = _unique_by_key(found["workbench_search_sources"], "key", "search source")
     registry.search_sources = sorted(sources.values(), key=lambda s: s.order)
+    registry.help_contexts = _unique_by_key(found["workbench_help_contexts"], "key", "help context")
+
+
+def dependency_order(registry: PluginRegistry) -> list[str]:
+    """Enabled plugin names, each after the plugins it depends on (then by name), for work
+    that must build on what a dependency made first (demo data)."""
+    manifests = {p.name: p.manifest for p in registry.enabled if p.manifest is not None}
+    ordered: list[str] = []
+
+    def visit(name: str) -> None:
+        if name in ordered or name not in manifests:
+            return
+        for dependency in manifests[name].depends:
+            visit(dependency)
+        ordered.append(name)
+
+    for name in sorted(manifests):
+        visit(name)
+    return ordered
 
 
 def _import_models(plugin: InstalledPlugin) -> None:

@@ -49,4 +49,4 @@ def test_demo_accounts_sign_in_and_have_their_own_work(demo_dir):
                 assert db.session.execute(select(func.count(Customer.id))).scalar_one() >= 5
                 assert db.session.execute(
                     select(func.count(TodoItem.id)).where(TodoItem.owner_id == users[name].id)).scalar_one() >= 5
-        assert db.session.execute(select(func.count(User.id))).scalar_one() == 7
+        assert db.session.execute(select(func.count(User.id))).scalar_one() == 12

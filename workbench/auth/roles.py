@@ -15,6 +15,8 @@ class RoleDefinition:
 
 BUILTIN_ROLES = (
     RoleDefinition("account_manager", _l("Account manager"), "own"),
+    # 信息人: reports opportunities for customers in their own book; sees what they reported.
+    RoleDefinition("info_reporter", _l("Information reporter"), "own"),
     RoleDefinition("lead", _l("Team lead / county manager"), "unit"),
     RoleDefinition("city_manager", _l("City manager"), "unit"),
     RoleDefinition("province_admin", _l("Province admin"), "all"),

@@ -102,10 +102,10 @@ def test_a_hook_function_without_hookimpl_is_refused_instead_of_silently_ignored
 
 def test_a_missing_dependency_is_named_with_the_plugin_that_needs_it(start_app, plugin_module):
     module = plugin_module("needy", manifest=False,
-                           workbench_manifest=manifest_of("needy", depends=("opportunity",)))
+                           workbench_manifest=manifest_of("needy", depends=("nonexistent_module",)))
     error = refused(start_app, {"needy": module})
     assert error.plugin == "needy"
-    assert "depends on opportunity (not installed)" in str(error)
+    assert "depends on nonexistent_module (not installed)" in str(error)
 
 
 def test_a_dependency_that_is_installed_but_disabled_is_named_as_not_enabled(start_app, plugin_module):
