@@ -179,7 +179,10 @@ class SearchSource:
     `document(record)` returns the record's search fields as a dict: "title" (required;
     shown and searched first), and any of "body" (searched; gives the snippet), "keywords"
     (searched, never shown: codes, numbers), "pinyin" (text, usually a name, that can also
-    be found by its pinyin or initials) and "detail" (a short line shown under the title).
+    be found by its pinyin or initials), "detail" (a short line shown under the title),
+    "facets" (a dict of exact filter values, e.g. {"space": "business", "tag": [3, 5]}, that
+    `search.services.search_type` filters on) and "public" (True: a scoped record everyone
+    may see, such as a published article; the database check still decides).
     `url(record)` is where a result links to.
 
     Who may see a result: the model's data scope (ScopedMixin), checked against the database

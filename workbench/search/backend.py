@@ -53,6 +53,9 @@ class IndexDocument:
     owner_id: int | None = None
     unit_path: str | None = None
     public: bool = False
+    # Keyword terms a search can filter on, each "name=value" (space=business, tag=5): exact,
+    # never analysed, never ranked. A source fills them from its document's "facets".
+    facets: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -81,13 +84,16 @@ class ScopeFilter:
 class SearchQuery:
     """What to look for. `text` is the user's words as typed (each backend analyses them
     its own way); `types` limits the document types (None: all); `prefix` makes the last
-    word match as a prefix (autocomplete); `limit` caps the hits returned."""
+    word match as a prefix (autocomplete); `limit` caps the hits returned. `filters` keeps
+    only documents carrying, for every (name, values) pair, one of the facet terms
+    name=value (AND across names, OR within a name's values)."""
 
     text: str
     scope: ScopeFilter
     types: tuple[str, ...] | None = None
     prefix: bool = False
     limit: int = 1000
+    filters: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 @dataclass(frozen=True)

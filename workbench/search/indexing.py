@@ -158,8 +158,23 @@ def to_document(source: SearchSource, record, paths: dict[int, str]) -> IndexDoc
         detail=str(fields.get("detail") or ""),
         owner_id=record.owner_id if scoped else None,
         unit_path=paths.get(record.org_unit_id) if scoped else None,
-        public=not scoped,
+        public=not scoped or bool(fields.get("public")),
+        facets=facet_terms(fields.get("facets")),
     )
+
+
+def facet_terms(facets: dict | None) -> tuple[str, ...]:
+    """A document's "facets" ({"space": "business", "tag": [3, 5]}) as index terms
+    (space=business, tag=3, tag=5); spaces inside a value become underscores."""
+    terms = []
+    for name, values in (facets or {}).items():
+        if values is None:
+            continue
+        if isinstance(values, (str, int)):
+            values = [values]
+        for value in values:
+            terms.append(f"{name}={str(value).replace(' ', '_')}")
+    return tuple(dict.fromkeys(terms))
 
 
 def source_statement(source: SearchSource):

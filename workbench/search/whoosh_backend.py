@@ -47,7 +47,7 @@ log = logging.getLogger(__name__)
 
 # Bump when the schema changes: the new name starts an empty index beside the old one, and
 # `workbench search rebuild` fills it.
-INDEX_NAME = "workbench_v1"
+INDEX_NAME = "workbench_v2"
 SNIPPET_CHARACTERS = 160
 PUBLIC = "1"
 
@@ -115,6 +115,7 @@ def build_schema() -> Schema:
         owner=Key(),
         unit=Keys(),  # the path of the record's unit and of every unit above it
         public=Key(),
+        facet=Keys(),  # "name=value" filter terms (space=business, tag=5)
     )
 
 
@@ -381,6 +382,7 @@ class WhooshBackend(SearchBackend):
             "owner": str(document.owner_id) if document.owner_id is not None else "",
             "unit": " ".join(unit_and_ancestors(document.unit_path)) if document.unit_path else "",
             "public": PUBLIC if document.public else "",
+            "facet": " ".join(document.facets),
         }
         return {name: value for name, value in fields.items() if value != ""}
 
@@ -438,7 +440,27 @@ class WhooshBackend(SearchBackend):
         return [self._word_query(word, query.prefix and n == last) for n, word in enumerate(words)]
 
     @staticmethod
-    def _filter_clauses(reader, query: SearchQuery) -> list | None:
+    def _public_types(searcher) -> set:
+        """Types every document of which is public (published knowledge): for them the scope
+        pre-filter lets everything through and is left out, so a reader's search does not
+        intersect with every document. Worked out once per searcher (index generation)."""
+        known = getattr(searcher, "_workbench_public_types", None)
+        if known is None:
+            reader = searcher.reader()
+            known = set()
+            public = reader.doc_frequency("public", PUBLIC)
+            if public:
+                for type_key in reader.field_terms("type"):
+                    total = reader.doc_frequency("type", type_key)
+                    if total <= public and searcher.doc_count_all() and sum(
+                            1 for _ in searcher.docs_for_query(And([Term("type", type_key),
+                                                                    Term("public", PUBLIC)]))) == total:
+                        known.add(type_key)
+            searcher._workbench_public_types = known
+        return known
+
+    @staticmethod
+    def _filter_clauses(reader, query: SearchQuery, public_types: set | None = None) -> list | None:
         """Queries for the scope pre-filter and the types, scoring a constant (they decide
         what may match, never the order); None when nothing at all may match. Each part is
         one term, and Whoosh intersects starting from the smallest posting list, so an
@@ -446,7 +468,8 @@ class WhooshBackend(SearchBackend):
         unit's path and each ancestor's, making "this unit and below" one term too."""
         clauses = []
         scope = query.scope
-        if not scope.everything:
+        all_public = bool(query.types) and public_types is not None and set(query.types) <= public_types
+        if not scope.everything and not all_public:
             allowed = [Term("public", PUBLIC)]
             if scope.owner_id is not None:
                 allowed.append(Term("owner", str(scope.owner_id)))
@@ -463,15 +486,21 @@ class WhooshBackend(SearchBackend):
                 if not wanted:
                     return None
                 clauses.append(ConstantScoreQuery(wanted[0] if len(wanted) == 1 else Or(wanted)))
+        for name, values in query.filters:
+            wanted = [Term("facet", f"{name}={value}") for value in values
+                      if reader.doc_frequency("facet", f"{name}={value}")]
+            if not wanted:
+                return None
+            clauses.append(ConstantScoreQuery(wanted[0] if len(wanted) == 1 else Or(wanted)))
         return clauses
 
-    def build_query(self, query: SearchQuery, reader):
+    def build_query(self, query: SearchQuery, reader, public_types: set | None = None):
         """The Whoosh query for `query`, or None when its text has no words or nothing may
         match its scope and types."""
         words = self._word_clauses(query)
         if not words:
             return None
-        filters = self._filter_clauses(reader, query)
+        filters = self._filter_clauses(reader, query, public_types)
         if filters is None:
             return None
         clauses = words + filters
@@ -481,7 +510,8 @@ class WhooshBackend(SearchBackend):
         if query.types is not None and not query.types:
             return []
         with self._pool.searcher() as searcher:
-            whoosh_query = self.build_query(query, searcher.reader())
+            public_types = self._public_types(searcher) if query.types else None
+            whoosh_query = self.build_query(query, searcher.reader(), public_types)
             if whoosh_query is None:
                 return []
             # optimize=False: Whoosh's block-quality skipping can trip an assertion in its
