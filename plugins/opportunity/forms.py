@@ -22,8 +22,12 @@ def extra_values(form_data) -> dict:
 
 
 class OpportunityForm(FlaskForm):
-    customer_id = SelectField(_l("Customer"), coerce=str, validate_choice=False)
-    new_customer = BooleanField(_l("The customer is not in the list yet: create it"))
+    # The customer is chosen with an autocomplete (static/customer_picker.js over the core's
+    # /search/suggest?type=customer): `customer_search` is what the user typed, `customer_id`
+    # the chosen customer; the server checks that id is in the user's scope.
+    customer_search = StringField(_l("Customer"), validators=[Optional(), Length(max=200)])
+    customer_id = HiddenField()
+    new_customer = BooleanField(_l("Start a new customer with this opportunity"))
     new_customer_name = StringField(_l("New customer's name"), validators=[Optional(), Length(max=200)])
     new_customer_code = StringField(_l("Customer code (leave empty to number it automatically)"),
                                     validators=[Optional(), Length(max=64)])

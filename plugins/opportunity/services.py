@@ -628,6 +628,65 @@ def create_opportunity(actor: User, *, customer, kind: str, category_code: str, 
     return opportunity
 
 
+class _CustomerStarter:
+    """The actor as the core customers service sees it when they start a customer from the
+    opportunity form: the same person (id, unit, audit), holding `customers.create` for this
+    one call because they may report opportunities. Core permissions stay as they are."""
+
+    def __init__(self, actor: User):
+        self._actor = actor
+
+    def __getattr__(self, name):
+        return getattr(self._actor, name)
+
+    def can(self, permission: str) -> bool:
+        return permission == "customers.create" or self._actor.can(permission)
+
+
+def start_customer(actor: User, *, name: str, code: str = "", industry: str = "") -> Customer:
+    """A new customer started from the "report an opportunity" form, owned by the actor in
+    their own unit. Whoever may report opportunities may start one (AMs and information
+    reporters too, without the core `customers.create`); the name is required and must not be
+    a customer the actor can already choose; the code is numbered when left empty. Flushed
+    only: the caller commits it together with the opportunity (see report_with_new_customer)."""
+    from workbench.customers import services as customers
+
+    if not actor.can(PERM_CREATE):
+        raise NotAllowed(_l("You may not report opportunities."))
+    if actor.org_unit_id is None:
+        raise ServiceError(_l("You belong to no org unit yet; ask an administrator to place you."))
+    name = " ".join((name or "").split())
+    if not name:
+        raise ServiceError(_l("Enter the new customer's name."), field="new_customer_name")
+    if len(name) > 200:
+        raise ServiceError(_l("Too long (at most %(n)d characters).", n=200), field="new_customer_name")
+    same = db.session.execute(select(Customer).where(
+        func.lower(Customer.name) == name.lower(), Customer.archived.is_(False))).unique().scalars().first()
+    if same is not None:
+        raise ServiceError(_l("%(name)s is already a customer (%(code)s): choose it in the customer field "
+                              "instead of creating it again.", name=same.name, code=same.code),
+                           field="new_customer_name")
+    code = (code or "").strip() or f"QZ{utcnow():%Y%m%d}{secrets.token_hex(3).upper()}"
+    starter = actor if actor.can("customers.create") else _CustomerStarter(actor)
+    try:
+        return customers.create_customer(starter, code=code, owner=actor, unit=actor.org_unit,
+                                         name=name, industry=industry or "")
+    except ServiceError as exc:
+        exc.field = {"code": "new_customer_code", "industry": "new_customer_industry"}.get(
+            exc.field, "new_customer_name")
+        raise
+
+
+def report_with_new_customer(actor: User, *, customer_name: str, customer_code: str = "",
+                             customer_industry: str = "", **values) -> Opportunity:
+    """Start a customer (start_customer) and report an opportunity for it in one go, inside
+    one savepoint: if either is refused, neither is written. `values` are
+    create_opportunity's keyword arguments other than `customer`."""
+    with db.session.begin_nested():
+        customer = start_customer(actor, name=customer_name, code=customer_code, industry=customer_industry)
+        return create_opportunity(actor, customer=customer, **values)
+
+
 def _new_code(now: datetime) -> str:
     # SJ + date + 6 random hex digits: unique in practice, and the unique index catches the rest.
     return f"SJ{now:%Y%m%d}{secrets.token_hex(3).upper()}"

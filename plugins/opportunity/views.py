@@ -5,8 +5,6 @@ rules live in services.py; a refusal is shown beside its field, nothing is half-
 """
 from __future__ import annotations
 
-import secrets
-
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_security import auth_required, current_user
@@ -14,7 +12,6 @@ from sqlalchemy import select
 
 from workbench.auth.models import User
 from workbench.customers import services as customers
-from workbench.customers.models import Customer
 from workbench.errors import Conflict, NotFound, ServiceError
 from workbench.extensions import db
 from workbench.org.models import OrgUnit
@@ -28,7 +25,6 @@ bp = Blueprint("opportunity", __name__, url_prefix="/opportunity", template_fold
                static_folder="static", static_url_path="/static")
 
 PAGE_SIZE = 20
-CUSTOMER_CHOICES_MAX = 500
 STAGE_HELP = {Stage.POOL.value: "opportunity.pool", Stage.SURVEY_REVIEW.value: "opportunity.survey_review",
               Stage.CONFIRMATION.value: "opportunity.confirmation"}
 
@@ -109,10 +105,13 @@ def pool():
 
 # --- creating -------------------------------------------------------------------------------------
 
-def _customer_choices():
-    rows = db.session.execute(select(Customer).where(Customer.archived.is_(False))
-                              .order_by(Customer.name).limit(CUSTOMER_CHOICES_MAX)).unique().scalars().all()
-    return [("", _("Choose a customer…"))] + [(str(row.id), f"{row.name} · {row.code}") for row in rows]
+def _customer_label(customer_id) -> str:
+    """"name · code" of a customer in the reader's scope, or "" (unknown or out of scope)."""
+    try:
+        customer = customers.get_customer(int(customer_id))
+    except (TypeError, ValueError, NotFound):
+        return ""
+    return "" if customer.archived else f"{customer.name} · {customer.code}"
 
 
 def _category_choices():
@@ -142,20 +141,30 @@ def fields():
 def new():
     _need(services.PERM_CREATE)
     form = OpportunityForm()
-    form.customer_id.choices = _customer_choices()
     form.category.choices = _category_choices()
     if request.method == "GET":
-        form.customer_id.data = request.args.get("customer_id", "")
+        # ?customer_id= from the customer page preselects it (only if the reader may see it).
+        label = _customer_label(request.args.get("customer_id"))
+        form.customer_id.data = request.args.get("customer_id", "") if label else ""
+        form.customer_search.data = label
         form.category.data = request.args.get("category", "")
     errors, values = {}, extra_values(request.form)
-    can_create_customer = current_user.can("customers.create")
     if form.validate_on_submit():
+        opportunity_values = dict(kind=form.kind.data, category_code=form.category.data, title=form.title.data,
+                                  description=form.description.data,
+                                  expected_revenue=form.expected_revenue.data, details=values)
         try:
-            customer = _chosen_customer(form, can_create_customer)
-            item = services.create_opportunity(
-                current_user, customer=customer, kind=form.kind.data, category_code=form.category.data,
-                title=form.title.data, description=form.description.data,
-                expected_revenue=form.expected_revenue.data, details=values)
+            if form.new_customer.data:
+                item = services.report_with_new_customer(
+                    current_user, customer_name=form.new_customer_name.data or "",
+                    customer_code=form.new_customer_code.data or "",
+                    customer_industry=form.new_customer_industry.data or "", **opportunity_values)
+            else:
+                if not (form.customer_id.data or "").strip():
+                    raise ServiceError(_("Choose a customer from the suggestions (type a few characters of "
+                                         "its name or code)."), field="customer_id")
+                item = services.create_opportunity(current_user, customer=form.customer_id.data,
+                                                   **opportunity_values)
         except services.DetailsInvalid as exc:
             db.session.rollback()
             errors = {key: str(message) for key, message in exc.errors.items()}
@@ -168,24 +177,7 @@ def new():
                     code=item.code, name=item.handler.name if item.handler else "-"), "success")
             return redirect(url_for("opportunity.detail", opportunity_id=item.id))
     return render_template("opportunity/new.html", form=form, values=values, errors=errors,
-                           category=_category_from(form.category.data), can_create_customer=can_create_customer)
-
-
-def _chosen_customer(form, can_create_customer: bool):
-    if form.new_customer.data:
-        if not can_create_customer:
-            raise ServiceError(_("You may not create customers; ask your lead to add it."), field="new_customer")
-        code = (form.new_customer_code.data or "").strip() or f"QZ{services.utcnow():%Y%m%d}{secrets.token_hex(2).upper()}"
-        try:
-            return customers.create_customer(current_user, code=code, name=form.new_customer_name.data or "",
-                                             industry=form.new_customer_industry.data or "")
-        except ServiceError as exc:
-            exc.field = {"code": "new_customer_code", "name": "new_customer_name",
-                         "industry": "new_customer_industry"}.get(exc.field, "new_customer_name")
-            raise
-    if not form.customer_id.data:
-        raise ServiceError(_("Choose a customer."), field="customer_id")
-    return form.customer_id.data
+                           category=_category_from(form.category.data))
 
 
 def _field_error(form, exc: ServiceError, default: str) -> None:
