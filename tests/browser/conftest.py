@@ -39,19 +39,36 @@ def database_url():
     return "sqlite"
 
 
+# One Playwright and one Chromium per test process. Plugin test modules import these fixtures
+# from here, and each importing module would otherwise get its own session fixture: a second
+# sync Playwright in the same process fails ("Sync API inside the asyncio loop").
+_SHARED: dict = {}
+
+
+def _shared_browser(config):
+    if "browser" not in _SHARED:
+        from playwright.sync_api import sync_playwright
+
+        playwright = sync_playwright().start()
+        _SHARED["playwright"] = playwright
+        _SHARED["browser"] = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+
+        def stop():
+            _SHARED.pop("browser").close()
+            _SHARED.pop("playwright").stop()
+
+        config.add_cleanup(stop)
+    return _SHARED["browser"]
+
+
 @pytest.fixture(scope="session")
-def browser():
+def browser(request):
     if not (os.path.exists(CHROMIUM) or shutil.which(CHROMIUM)):
         reason = f"Chromium not found at {CHROMIUM} (install the Debian `chromium` package)"
         if os.environ.get("CI") == "true":
             pytest.fail(f"browser tests are required under CI: {reason}")
         pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield browser
-        browser.close()
+    return _shared_browser(request.config)
 
 
 class LiveServer:
