@@ -45,7 +45,11 @@ def shot(page, name):
 def test_an_opportunity_goes_from_report_to_the_pre_execution_pool(browser, live_server):
     am1 = page_for(browser, live_server, "am1")
     am1.goto(am1.base_url + "/opportunity/new")
-    am1.select_option("[data-testid=opportunity-customer]", index=1)
+    am1.fill("[data-testid=opportunity-customer]", "滨江县人民医")   # the autocomplete: only am1's customers
+    expect(am1.locator("#customer_suggestions [role=option]").first).to_contain_text("滨江县人民医院")
+    shot(am1, "customer-suggestions.png")
+    am1.locator("#customer_suggestions [role=option]").first.click()
+    expect(am1.locator("[data-testid=opportunity-customer-id]")).not_to_have_value("")
     am1.select_option("[data-testid=opportunity-category]", "leased_line_internet")
     expect(am1.locator("#x_bandwidth")).to_be_visible()
     am1.fill("[data-testid=opportunity-title]", "浏览器测试互联网专线")
