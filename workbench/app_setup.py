@@ -37,6 +37,7 @@ def init_database(app: Flask) -> None:
     from workbench.auth import models as _auth  # noqa: F401
     from workbench.customers import models as _customers  # noqa: F401
     from workbench.exports import models as _exports  # noqa: F401
+    from workbench.files import models as _files  # noqa: F401
     from workbench.homepage import models as _homepage  # noqa: F401
     from workbench.imports import models as _imports  # noqa: F401
     from workbench.inbox import models as _inbox  # noqa: F401

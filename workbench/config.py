@@ -61,7 +61,10 @@ def build_config(overrides: dict | None = None) -> dict:
         "UPLOAD_DIR": str(data_dir / "uploads"),
         "SECRET_KEY": secret_key,
         "SQLALCHEMY_DATABASE_URI": database_url,
-        "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
+        # The file store's limit for one upload (workbench.files); a request may carry a little more.
+        "WORKBENCH_UPLOAD_MAX_BYTES": int(os.environ.get("WORKBENCH_UPLOAD_MAX_BYTES", 20 * 1024 * 1024)),
+        "MAX_CONTENT_LENGTH": max(20 * 1024 * 1024,
+                                  int(os.environ.get("WORKBENCH_UPLOAD_MAX_BYTES", 20 * 1024 * 1024)) + 1024 * 1024),
         # Plugins: None means every installed plugin; a list is an allow-list of entry-point names.
         "WORKBENCH_PLUGINS": _env_list("WORKBENCH_PLUGINS"),
         "WORKBENCH_REDIS_URL": redis_url,
