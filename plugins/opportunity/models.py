@@ -51,7 +51,7 @@ class Category(Audited, TimestampMixin, db.Model):
     active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
     order: Mapped[int] = mapped_column(Integer, nullable=False, default=100)
 
-    parent = relationship("Category", remote_side="Category.id", lazy="joined")
+    parent = relationship("plugins.opportunity.models.Category", remote_side=lambda: [Category.id], lazy="joined")
 
     @property
     def label(self) -> str:
@@ -106,7 +106,7 @@ class Opportunity(Audited, ScopedMixin, TimestampMixin, VersionedMixin, db.Model
     closed_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     closed_reason: Mapped[str] = mapped_column(Text, nullable=False, default="")
 
-    category = relationship("Category", lazy="joined")
+    category = relationship("plugins.opportunity.models.Category", lazy="joined")
     customer = relationship("Customer", lazy="joined")
     owner = relationship("User", foreign_keys="Opportunity.owner_id", lazy="joined")
     handler = relationship("User", foreign_keys="Opportunity.handler_id", lazy="joined")

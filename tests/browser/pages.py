@@ -55,3 +55,19 @@ def screenshot(page, name: str) -> Path:
     path = ARTIFACTS / name
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def open_todos_of(username: str) -> int:
+    """What the to-do widget should count: the demo gives am1 core to-dos and every enabled
+    plugin adds its own, so the figure comes from the inbox service, not a constant."""
+    from sqlalchemy import select
+
+    from workbench.auth.models import User
+    from workbench.extensions import db
+    from workbench.inbox import services as inbox
+    from workbench.org.scope import acting_as, system_scope
+
+    with system_scope():
+        user = db.session.execute(select(User).where(User.username == username)).scalar_one()
+    with acting_as(user.scope):
+        return sum(c.total for c in inbox.counts_by_kind(user))

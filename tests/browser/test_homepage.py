@@ -9,7 +9,7 @@ import pytest
 from flask_babel import force_locale, gettext
 from playwright.sync_api import expect
 
-from tests.browser.pages import assert_clean, screenshot, sign_in, wait_for_widgets, widget_order
+from tests.browser.pages import open_todos_of, assert_clean, screenshot, sign_in, wait_for_widgets, widget_order
 
 # CSRF stays on: the page's own JS must send the token from the meta tag, as in production.
 pytestmark = pytest.mark.csrf
@@ -46,22 +46,6 @@ def test_an_account_manager_moves_a_widget_and_the_layout_is_kept_after_a_reload
     assert widget_order(page) == moved
     screenshot(page, "homepage-am1.png")
     assert_clean(page)
-
-
-def open_todos_of(username: str) -> int:
-    """What the to-do widget should count: the demo gives am1 core to-dos and every enabled
-    plugin adds its own, so the figure comes from the inbox service, not a constant."""
-    from sqlalchemy import select
-
-    from workbench.auth.models import User
-    from workbench.extensions import db
-    from workbench.inbox import services as inbox
-    from workbench.org.scope import acting_as, system_scope
-
-    with system_scope():
-        user = db.session.execute(select(User).where(User.username == username)).scalar_one()
-    with acting_as(user.scope):
-        return sum(c.total for c in inbox.counts_by_kind(user))
 
 
 def test_a_widget_that_fails_shows_an_error_card_and_the_rest_of_the_homepage_works(app, browser_page, monkeypatch):

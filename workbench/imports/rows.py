@@ -559,8 +559,9 @@ class UserRows(RowImporter):
         return roles
 
     def may_grant(self, role: Role) -> bool:
-        """Nobody hands out a wider data scope or permissions they do not hold themselves."""
-        if self.actor is None:
+        """Nobody hands out a wider data scope or permissions they do not hold themselves; an
+        admin of everything hands out any role (the same rule as the user admin pages)."""
+        if self.actor is None or self.scope.sees_everything:
             return True
         if SCOPE_LEVELS.index(role.scope_level) > SCOPE_LEVELS.index(self.scope.level):
             return False

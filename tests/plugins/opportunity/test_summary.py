@@ -138,6 +138,7 @@ def test_an_opportunity_moved_through_the_flow_counts_as_converted_when_it_reach
 
 # --- charts --------------------------------------------------------------------------------
 
+@pytest.mark.locale("zh_Hans_CN")  # category names as the Chinese catalogue shows them
 def test_the_business_type_chart_counts_each_week_and_month_with_sub_types_rolled_up(known):
     s = build(known.lead)
     assert [w.key for w in s.type_windows] == ["this_week", "last_week", "this_month", "last_month"]
@@ -149,6 +150,7 @@ def test_the_business_type_chart_counts_each_week_and_month_with_sub_types_rolle
     assert set(rows) == {"专线", "移动云", "物联网", "IDC"}
 
 
+@pytest.mark.locale("zh_Hans_CN")  # category names as the Chinese catalogue shows them
 def test_the_leased_line_chart_gives_each_sub_type_its_count_and_revenue(known):
     rows = {row.name: row for row in build(known.lead).leased_lines}
     assert (rows["互联网专线"].reported, rows["互联网专线"].expected_revenue) == (1, Decimal("200.00"))

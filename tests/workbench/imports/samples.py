@@ -46,7 +46,7 @@ def _cache_formula_values(data: bytes, formulas: dict[str, str]) -> bytes:
             if item.filename == "xl/worksheets/sheet1.xml":
                 text = content.decode("utf-8")
                 for ref, value in formulas.items():
-                    text, count = re.subn(rf'<c r="{ref}"><f>(.*?)</f><v\s*/>',
+                    text, count = re.subn(rf'<c r="{ref}"><f>(.*?)</f>(?:<v\s*/>|<v></v>)',
                                           rf'<c r="{ref}" t="str"><f>\1</f><v>{value}</v>', text)
                     assert count == 1, f"formula cell {ref} not found"
                 content = text.encode("utf-8")

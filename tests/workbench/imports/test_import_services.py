@@ -392,6 +392,7 @@ def test_users_are_created_with_roles_and_the_initial_password(world, app):
     assert (again.created, again.updated, again.unchanged, again.failed) == (0, 0, 2, 5)
 
 
+@pytest.mark.plugins()  # the core's own types and kinds, whatever plugins are installed
 def test_a_user_importer_cannot_grant_more_than_they_hold_nor_reach_outside_their_unit(world):
     lead = grant(world.lead, "admin.users")
     make_user("account_manager", world.other_county, "faraway")

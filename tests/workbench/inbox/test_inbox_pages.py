@@ -1,6 +1,8 @@
 """The inbox pages: list with counts and filters, detail and actions, dispatching, settings."""
 from __future__ import annotations
 
+import pytest
+
 import re
 from datetime import timedelta
 
@@ -107,6 +109,7 @@ def test_an_account_manager_cannot_dispatch(world, client_for):
     assert client_for(world.am1).get("/inbox/dispatches/new").status_code == 403
 
 
+@pytest.mark.plugins()  # the core's own types and kinds, whatever plugins are installed
 def test_reminder_settings_page_saves_channels(world, client_for):
     client = client_for(world.am1)
     assert client.post("/inbox/settings", data={"channels-task": ["email"]}).status_code == 302

@@ -2,6 +2,8 @@
 the documents written per source and the time it took."""
 from __future__ import annotations
 
+import pytest
+
 from workbench.extensions import db
 from workbench.org.scope import system_scope
 from workbench.search import indexing
@@ -9,6 +11,7 @@ from workbench.search import indexing
 from tests.support.factories import make_customer
 
 
+@pytest.mark.plugins()  # the core's own types and kinds, whatever plugins are installed
 def test_rebuild_restores_a_lost_index_and_counts_per_source(app, world, search_backend, titles_for):
     search_backend.rebuild([])  # the index lost everything
     assert titles_for(world.admin, "客户") == []
