@@ -12,7 +12,8 @@ What is checked, in order:
   2. an enabled plugin's name is a lowercase identifier the core does not use;
   3. each enabled plugin imports, registers with valid hook signatures, decorates every
      `workbench_*` function with @hookimpl and returns a Manifest whose name is its own;
-  4. no hook implementation without a hookspec (pm.check_pending);
+  4. no hook implementation without a hookspec (pm.check_pending); a plugin's own hookspecs
+     (`HOOKSPECS` in its plugin module) are named `workbench_<plugin>_*`;
   5. `depends` are enabled;
   6. every table mapped in the plugin's package starts with `<name>_`;
   7. contributions have the right type, come as lists, and their keys are unique;
@@ -243,6 +244,24 @@ def _manifest_of(pm: pluggy.PluginManager, name: str, plugin_object: Any) -> con
     return manifest
 
 
+def _add_plugin_hookspecs(pm: pluggy.PluginManager, name: str, plugin_object: Any) -> None:
+    """A plugin may offer hooks of its own to other plugins (the warning module's rules, say):
+    its plugin module names a module or class of @hookspec functions as `HOOKSPECS`. Their
+    names must start with `workbench_<plugin>_` so they never clash with the core's hooks or
+    another plugin's. Implementations in other plugins use `@hookimpl(optionalhook=True)`,
+    so they still start when the offering plugin is disabled."""
+    specs = getattr(plugin_object, "HOOKSPECS", None)
+    if specs is None:
+        return
+    prefix = f"workbench_{name}_"
+    names = [attribute for attribute in dir(specs) if attribute.startswith("workbench_")]
+    wrong = [attribute for attribute in names if not attribute.startswith(prefix)]
+    if wrong:
+        raise _fail(name, f"its own hooks must be named {prefix}*: {', '.join(sorted(wrong))}")
+    with blame(name, "cannot add its HOOKSPECS"):
+        pm.add_hookspecs(specs)
+
+
 def build_registry(allow_list: list[str] | None, extra_modules: dict | None = None) -> PluginRegistry:
     """Create the plugin manager and load core hooks and allowed plugins.
 
@@ -274,6 +293,7 @@ def build_registry(allow_list: list[str] | None, extra_modules: dict | None = No
             continue
         _check_name(name)
         plugin_object = _load_target(name, target)
+        _add_plugin_hookspecs(pm, name, plugin_object)
         try:
             pm.register(plugin_object, name=name)
         except pluggy.PluginValidationError as exc:
