@@ -318,16 +318,19 @@ def search_articles(user: User, filters: ArticleFilter, page: int = 1, per_page:
         facet_filters["kind"] = [filters.kind]
     outcome = search.search_type(user, filters.q, SEARCH_KEY, facet_filters)
     hits = outcome.hits
-    if filters.sort in ("newest", "useful") and hits:
-        ids = [hit.record_id for hit in hits]
-        rows = db.session.execute(select(Article.id, Article.published_at, Article.useful_count)
-                                  .where(Article.id.in_(ids))).all()
-        keys = {row.id: ((row.useful_count or 0) if filters.sort == "useful" else 0,
-                         row.published_at or datetime.min) for row in rows}
-        hits = sorted(hits, key=lambda hit: (*keys.get(hit.record_id, (0, datetime.min)), hit.record_id),
-                      reverse=True)
     page = max(1, page)
-    chosen = hits[(page - 1) * per_page: page * per_page]
+    if filters.sort in ("newest", "useful") and hits:
+        # The database orders the checked hits and returns only the page: a page of 20 rows
+        # rather than a row per hit to sort here.
+        order = [Article.published_at.desc().nulls_last(), Article.id.desc()]
+        if filters.sort == "useful":
+            order.insert(0, Article.useful_count.desc().nulls_last())
+        by_id = {hit.record_id: hit for hit in hits}
+        page_ids = db.session.execute(select(Article.id).where(Article.id.in_(list(by_id))).order_by(*order)
+                                      .limit(per_page).offset((page - 1) * per_page)).scalars()
+        chosen = [by_id[article_id] for article_id in page_ids]
+    else:
+        chosen = hits[(page - 1) * per_page: page * per_page]
     items = search.present(outcome.query, chosen)
     return SearchResults(items=items, page=page, per_page=per_page, total=len(hits), notices=list(outcome.notices))
 

@@ -19,6 +19,7 @@ import importlib
 from abc import ABC, abstractmethod
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
+from typing import NamedTuple
 from typing import Iterable, Protocol
 
 
@@ -96,8 +97,10 @@ class SearchQuery:
     filters: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
-@dataclass(frozen=True)
-class Hit:
+class Hit(NamedTuple):
+    """One ranked document. A named tuple, not a dataclass: a search makes up to a thousand
+    of them, and a tuple is made several times faster."""
+
     ref: str
     type: str
     record_id: int

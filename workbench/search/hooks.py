@@ -22,6 +22,9 @@ def workbench_init_app(app):
     app.config.setdefault("WORKBENCH_SEARCH_MAX_HITS", int(os.environ.get("WORKBENCH_SEARCH_MAX_HITS", 1000)))
     app.config.setdefault("WORKBENCH_SEARCH_REBUILD_MB", int(os.environ.get("WORKBENCH_SEARCH_REBUILD_MB", 512)))
     app.config.setdefault("WORKBENCH_SEARCH_MAX_QUERY_LENGTH", 100)
+    # Postings the embedded backend keeps in memory per process for ranked searches.
+    app.config.setdefault("WORKBENCH_SEARCH_CACHE_POSTINGS",
+                          int(os.environ.get("WORKBENCH_SEARCH_CACHE_POSTINGS", 2_000_000)))
     indexing.install(app)
 
 
