@@ -22,7 +22,7 @@ def extra_values(form_data) -> dict:
 
 
 class OpportunityForm(FlaskForm):
-    # The customer is chosen with an autocomplete (static/customer_picker.js over the core's
+    # The customer is chosen with an autocomplete (workbench/static/js/customer_picker.js over the core's
     # /search/suggest?type=customer): `customer_search` is what the user typed, `customer_id`
     # the chosen customer; the server checks that id is in the user's scope.
     customer_search = StringField(_l("Customer"), validators=[Optional(), Length(max=200)])

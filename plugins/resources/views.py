@@ -25,7 +25,7 @@ from workbench.files import services as files
 from workbench.org.models import OrgUnit, UnitLevel
 from workbench.records import EditConflict
 
-bp = Blueprint("resources", __name__, url_prefix="/resources", template_folder="templates", static_folder="static")
+bp = Blueprint("resources", __name__, url_prefix="/resources", template_folder="templates")
 
 PAGE_SIZE = 20
 

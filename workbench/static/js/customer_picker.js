@@ -1,8 +1,15 @@
-/* "Report an opportunity": the customer autocomplete over the core's
-   /search/suggest?type=customer, which answers only customers in the reader's scope.
+/* The customer autocomplete of forms that pick a customer (opportunities, resource
+   requests, intelligence ...), over the core's /search/suggest?type=customer, which answers
+   only customers in the reader's scope. Markup: an element with data-customer-picker and
+   data-suggest-url holding #customer_search, the hidden #customer_id and the list
+   #customer_suggestions; optional #customer_help (its data-empty-text is shown when nothing
+   matches) and #new_customer ("start a new customer" checkbox).
    Choosing one fills the hidden customer_id; typing again clears it (the server refuses a
    missing or out-of-scope id beside the field). Ticking "start a new customer" clears the
-   chosen customer; choosing a customer unticks it. Keyboard: arrows, Enter, Escape. */
+   chosen customer; choosing a customer unticks it. Every change of the chosen customer
+   dispatches "customer-change" on the picker element (detail.id: the id, or "" when
+   cleared), for a form that loads things of the customer. Keyboard: arrows, Enter, Escape.
+   No inline script (CSP). */
 (function () {
   "use strict";
   var picker = document.querySelector("[data-customer-picker]");
@@ -36,6 +43,11 @@
     if (newCustomer) { newCustomer.checked = false; }
     setHelp(helpText);
     close();
+    changed(String(item.id));
+  }
+
+  function changed(id) {
+    picker.dispatchEvent(new CustomEvent("customer-change", { detail: { id: id } }));
   }
 
   function show(items) {
@@ -69,7 +81,7 @@
   }
 
   input.addEventListener("input", function () {
-    hidden.value = "";
+    if (hidden.value) { hidden.value = ""; changed(""); }
     clearTimeout(timer);
     var q = input.value.trim();
     if (!q) { close(); setHelp(helpText); return; }
@@ -101,7 +113,7 @@
   document.addEventListener("click", function (event) { if (!picker.contains(event.target)) { close(); } });
   if (newCustomer) {
     newCustomer.addEventListener("change", function () {
-      if (newCustomer.checked) { hidden.value = ""; input.value = ""; close(); }
+      if (newCustomer.checked) { hidden.value = ""; input.value = ""; close(); changed(""); }
     });
   }
 })();
