@@ -49,6 +49,13 @@ class Metric(db.Model):
     )
 
 
+def _service_labels(name: str) -> dict:
+    """Labels the services define (they import this module, hence looked up when shown)."""
+    from plugins.warning import rules, services
+
+    return getattr(services, name, None) or getattr(rules, name)
+
+
 class CustomerWarning(Audited, ScopedMixin, TimestampMixin, VersionedMixin, db.Model):
     """One warning about a customer (or about work for a customer) and its closed loop:
     raised → (escalated once if unhandled past its due time) → handled with a record."""
@@ -60,6 +67,10 @@ class CustomerWarning(Audited, ScopedMixin, TimestampMixin, VersionedMixin, db.M
         "outcome": _l("Outcome"), "note": _l("Handling note"), "handled_by_id": _l("Handled by"),
         "handled_at": _l("Handled at"), "escalated_at": _l("Escalated at"), "due_at": _l("Due"),
     }
+    __audit_values__ = {"status": lambda: _service_labels("STATUS_LABELS"),
+                        "action": lambda: _service_labels("ACTIONS"),
+                        "outcome": lambda: _service_labels("OUTCOMES"),
+                        "severity": lambda: _service_labels("SEVERITY_LABELS")}
     __audit_exclude__ = ("scan_token", "escalation_token")
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -32,6 +32,9 @@ class Audited:
     * ``__audit_label__``: what one record is called on screen (a lazy string);
     * ``__audit_labels__``: ``{field: label}`` for the history panel (else a core label or the
       field name);
+    * ``__audit_values__``: ``{field: {stored value: label}}`` so coded values read as words
+      ("handled" → 已处理); a callable returning such a dict is resolved when the history is
+      shown (for labels kept in a module that imports the model);
     * ``__audit_exclude__``: fields not recorded at all (noise such as counters);
     * ``__audit_sensitive__``: fields recorded as changed but never with their values
       (names containing password, secret, token … are always treated so);
@@ -47,6 +50,7 @@ class Audited:
     __audit_key__: str | None = None
     __audit_label__ = None
     __audit_labels__: dict = {}
+    __audit_values__: dict = {}
     __audit_exclude__: tuple[str, ...] = ()
     __audit_sensitive__: tuple[str, ...] = ()
     __audit_collections__: tuple[str, ...] = ()

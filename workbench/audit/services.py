@@ -148,11 +148,19 @@ def _datetime_fields(model: type) -> set[str]:
     return {attr.key for attr in inspect(model).column_attrs if isinstance(attr.columns[0].type, DateTime)}
 
 
-def _shown(value, reference_names: dict[int, str] | None, is_datetime: bool) -> str:
+def _value_labels(model: type | None, field_name: str) -> dict | None:
+    """The words for a field's coded values (`__audit_values__`), if the model gives them."""
+    labels_of_field = (getattr(model, "__audit_values__", None) or {}).get(field_name) if model else None
+    return labels_of_field() if callable(labels_of_field) else labels_of_field
+
+
+def _shown(value, reference_names: dict[int, str] | None, is_datetime: bool, value_labels: dict | None = None) -> str:
     if value is None or value == "" or value == []:
         return "—"
     if value == MASK:
         return _("(hidden)")
+    if value_labels and not isinstance(value, (list, dict)) and value in value_labels:
+        return str(value_labels[value])
     if isinstance(value, bool):
         return _("Yes") if value else _("No")
     if reference_names is not None and isinstance(value, int):
@@ -194,8 +202,9 @@ def describe(entries: list[AuditEntry], model: type, record_id: int) -> list[His
             reference_names = names.get(references.get(field_name, ""))
             label = labels.field_label(entry_model, entry.model_key, field_name) if entry_model else field_name
             is_datetime = field_name in datetimes
-            lines.append(ChangeLine(label, _shown(old, reference_names, is_datetime),
-                                    _shown(new, reference_names, is_datetime)))
+            value_labels = _value_labels(entry_model, field_name)
+            lines.append(ChangeLine(label, _shown(old, reference_names, is_datetime, value_labels),
+                                    _shown(new, reference_names, is_datetime, value_labels)))
         rows.append(HistoryRow(
             entry=entry,
             actor=names["user"].get(entry.actor_id, f"#{entry.actor_id}") if entry.actor_id else _("System"),

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint, or_
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -23,6 +24,8 @@ class TodoItem(Audited, ScopedMixin, TimestampMixin, VersionedMixin, db.Model):
     unit has no owner and `assignee_unit_id` set instead, and any member may take it."""
 
     __tablename__ = "todo_item"
+    __audit_values__ = {"status": {TodoStatus.OPEN: _l("Open"), TodoStatus.DONE: _l("Done"),
+                                   TodoStatus.CANCELLED: _l("Cancelled")}}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(64), nullable=False)

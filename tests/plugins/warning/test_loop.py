@@ -62,6 +62,13 @@ def test_handling_is_in_the_audit_history(world, warning):
     assert entries and entries[-1].changes["status"] == ["open", "handled"]
 
 
+def test_the_history_panel_shows_what_was_done_in_words(world, warning, client_for):
+    handle(world.am1, warning.id)
+    html = client_for(world.am1).get(f"/audit/warning_warning/{warning.id}").get_data(as_text=True)
+    assert "Visited the customer" in html and "Resolved" in html and "Handled" in html
+    assert ">visited<" not in html and ">resolved<" not in html
+
+
 @pytest.mark.parametrize("values, field", [
     ({"action": ""}, "action"),
     ({"action": "telepathy"}, "action"),

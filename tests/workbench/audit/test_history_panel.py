@@ -12,6 +12,7 @@ from workbench.audit.services import ENTRIES_PER_PAGE
 from workbench.auth.models import Role
 from workbench.customers import services as customers
 from workbench.extensions import db
+from workbench.inbox import services as inbox
 from workbench.org.scope import acting_as
 from workbench.plugins import registry
 
@@ -165,3 +166,15 @@ def test_the_panel_issues_the_same_number_of_statements_for_few_and_many_changes
     few = statements()
     rename(customer, world.am1, *[f"Other name {n}" for n in range(3 * ENTRIES_PER_PAGE)])
     assert statements() == few
+
+
+@pytest.mark.locale("zh_Hans_CN")
+def test_coded_values_read_as_words_in_the_reader_s_language(world, client_for):
+    item = make_todo(world.am1, title="Call back")
+    db.session.commit()
+    with acting_as(world.am1.scope):
+        inbox.mark_done(db.session.get(type(item), item.id), world.am1)
+        db.session.commit()
+    html = client_for(world.am1).get(f"/audit/todo_item/{item.id}").get_data(as_text=True)
+    assert "待处理" in html and "已完成" in html  # status open → done, not the stored codes
+    assert ">done<" not in html
