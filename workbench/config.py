@@ -68,6 +68,10 @@ def build_config(overrides: dict | None = None) -> dict:
         # Plugins: None means every installed plugin; a list is an allow-list of entry-point names.
         "WORKBENCH_PLUGINS": _env_list("WORKBENCH_PLUGINS"),
         "WORKBENCH_REDIS_URL": redis_url,
+        # Homepage widget cache (workbench/homepage/widget_cache.py): on with Redis; "off" or
+        # "memory" (single process only) override; a Redis of its own via ..._CACHE_URL.
+        "WORKBENCH_WIDGET_CACHE": os.environ.get("WORKBENCH_WIDGET_CACHE"),
+        "WORKBENCH_WIDGET_CACHE_URL": os.environ.get("WORKBENCH_WIDGET_CACHE_URL"),
         # Background jobs (workbench.jobs). Without WORKBENCH_REDIS_URL they run in-process.
         "WORKBENCH_JOBS_INPROCESS": _env_bool("WORKBENCH_JOBS_INPROCESS", False),
         "WORKBENCH_JOBS_QUEUE": os.environ.get("WORKBENCH_JOBS_QUEUE", "workbench"),

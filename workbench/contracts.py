@@ -75,6 +75,14 @@ class Widget:
     default_width: int = 6  # Bootstrap columns out of 12 on a desktop; full width on a phone
     permission: str | None = None
     icon: str = "bi-grid"
+    # Opt-in cache of the rendered body per user (workbench/homepage/widget_cache.py): kept
+    # at most `cache_seconds`, and dropped as soon as any table in `reads` changes.
+    cache_seconds: int = 0
+    reads: tuple[str, ...] = ()
+
+    def __post_init__(self):
+        if self.cache_seconds and not self.reads:
+            raise ValueError(f"widget {self.key}: a cached widget must name the tables it reads")
 
 
 @dataclass(frozen=True)

@@ -9,10 +9,11 @@ from flask_security import auth_required, current_user
 
 from workbench.errors import ServiceError
 from workbench.extensions import db
-from workbench.homepage import services
+from workbench.homepage import services, widget_cache
 
 log = logging.getLogger(__name__)
 bp = Blueprint("homepage", __name__)
+bp.record_once(lambda state: widget_cache.init_app(state.app))
 
 
 @bp.route("/")
@@ -35,7 +36,7 @@ def widget(key: str):
     if widget is None:
         abort(404)
     try:
-        body = widget.render()
+        body = widget_cache.render(widget, current_user)
     except Exception:
         # A broken widget shows a small error card; the rest of the homepage keeps working.
         log.exception("homepage widget %s failed", key)
