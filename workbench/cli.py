@@ -1,4 +1,4 @@
-"""The `workbench` command: demo, run, db, plugins, users. Plugins add commands through the
+"""The `workbench` command: demo, run, db, bench, plugins, users. Plugins add commands through the
 workbench_cli_commands hook."""
 from __future__ import annotations
 
@@ -76,6 +76,11 @@ def db_heads():
 
     for head in database.current_heads(current_app._get_current_object()):
         click.echo(head)
+
+
+from workbench.bench.cli import bench_group  # noqa: E402  (the group lives beside the generator)
+
+main.add_command(bench_group)
 
 
 @main.group("plugins")

@@ -137,7 +137,9 @@ def workbench_handle_event(event):
 
     Decorate the implementation with `workbench.events.slow_handler` to receive events as a
     background job instead (one job per event and handler, retried on failure, never run
-    twice for the same event).
+    twice for the same event). Decorate it with `workbench.events.batch_handler` to receive
+    events emitted together (`emit_batch`) as one `EventBatch` per 1,000 in one transaction,
+    to write their rows set-wise; other handlers get them one by one.
     """
 
 
@@ -169,6 +171,22 @@ def workbench_seed_demo(demo):
     Called once, in the system scope, after the core's demo data and after the demo data of
     the plugins this one depends on; the caller commits. Make the data tell a story a user can
     follow (records in every state, some overdue), and keep it the same on every run.
+    """
+
+
+@hookspec
+def workbench_bench_seed(seeder):
+    """Fill the plugin's tables for `workbench bench seed --scale S`, given a
+    workbench.bench.seed.Seeder: the scale and `count(base_at_scale_1)`, `random(name)` (a
+    generator derived from the seed and the name, so the rows do not depend on plugin
+    order), `insert(table, rows)` (bulk: COPY on PostgreSQL), `new_ids(table, n)`, the
+    people, units and customers the core made with lookups (`account_managers()`,
+    `customers_of(am)`, `lead_of(unit)`, `nearest(role, unit)`), `now` / `today`, and
+    `report(name, count)` for the progress lines and the summary.
+
+    Called once, in the system scope, after the core's rows and after the plugins this one
+    depends on; the caller commits. Write rows that obey the scope rule (a record's unit is
+    its owner's) and the plugin's own invariants (an open record has its open to-do).
     """
 
 

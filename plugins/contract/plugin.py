@@ -124,3 +124,10 @@ def workbench_seed_demo(demo):
     from plugins.contract import demo as demo_data
 
     demo_data.seed(demo)
+
+
+@hookimpl
+def workbench_bench_seed(seeder):
+    from plugins.contract import bench_seed
+
+    bench_seed.seed(seeder)

@@ -108,3 +108,10 @@ def workbench_seed_demo(demo):
     from plugins.knowledge import demo as demo_data
 
     demo_data.seed(demo)
+
+
+@hookimpl
+def workbench_bench_seed(seeder):
+    from plugins.knowledge import bench_seed
+
+    bench_seed.seed(seeder)

@@ -158,3 +158,10 @@ def workbench_handle_event(event):
         from plugins.opportunity import services
 
         services.on_proposal_generated(event.payload, event.actor_id)
+
+
+@hookimpl
+def workbench_bench_seed(seeder):
+    from plugins.opportunity import bench_seed
+
+    bench_seed.seed(seeder)

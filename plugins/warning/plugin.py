@@ -147,3 +147,10 @@ def workbench_seed_demo(demo):
     from plugins.warning import demo as demo_data
 
     demo_data.seed(demo)
+
+
+@hookimpl
+def workbench_bench_seed(seeder):
+    from plugins.warning import bench_seed
+
+    bench_seed.seed(seeder)

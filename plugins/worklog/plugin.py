@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 
 from plugins.worklog import MANIFEST
 from workbench.contracts import CustomerSection, HelpContext, MenuItem, Permission, TodoKind, Widget
+from workbench.events import EventBatch, batch_handler
 from workbench.hookspecs import hookimpl
 
 AM, LEAD, CITY, PROVINCE, SYSADMIN = "account_manager", "lead", "city_manager", "province_admin", "system_admin"
@@ -109,12 +110,16 @@ def workbench_help_contexts():
 
 
 @hookimpl
+@batch_handler
 def workbench_handle_event(event):
     if event.name.startswith("worklog."):
         return  # our own events never become system logs
     from plugins.worklog import services
 
-    services.record_system_log(event)
+    if isinstance(event, EventBatch):
+        services.record_system_logs(event.events)  # set-wise: a scan raises thousands at once
+    else:
+        services.record_system_log(event)
 
 
 @hookimpl
@@ -122,3 +127,10 @@ def workbench_seed_demo(demo):
     from plugins.worklog import demo as demo_data
 
     demo_data.seed(demo)
+
+
+@hookimpl
+def workbench_bench_seed(seeder):
+    from plugins.worklog import bench_seed
+
+    bench_seed.seed(seeder)
