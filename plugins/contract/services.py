@@ -31,6 +31,7 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import selectinload
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -197,7 +198,7 @@ def _holders(permission: str, unit: OrgUnit | None, exclude: set[int] = frozense
     chain = [unit] + list(reversed(org.ancestors(unit)))
     for level in chain:
         people = db.session.execute(select(User).where(User.org_unit_id == level.id, User.active.is_(True))
-                                    .order_by(User.id)).unique().scalars().all()
+                                    .order_by(User.id).options(selectinload(User.roles))).unique().scalars().all()
         found = [person for person in people if person.can(permission) and person.id not in exclude]
         if found:
             return found

@@ -33,6 +33,7 @@ from enum import Enum
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from workbench.auth.models import User
@@ -512,7 +513,7 @@ def find_reviewer(project: IctProject) -> User | None:
     for unit_id in reversed(ids):
         candidates = db.session.execute(
             select(User).where(User.org_unit_id == unit_id, User.active.is_(True), User.id != project.owner_id)
-            .order_by(User.id)
+            .order_by(User.id).options(selectinload(User.roles))
         ).scalars().all()
         for candidate in candidates:
             if candidate.can(PERM_REVIEW):

@@ -39,6 +39,7 @@ from flask import current_app, has_app_context
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -671,7 +672,7 @@ def screeners_for(unit_id: int | None) -> list[User]:
     ids = [int(part) for part in unit.path.strip("/").split("/") if part] or [unit.id]
     for level_id in reversed(ids):
         people = db.session.execute(select(User).where(User.org_unit_id == level_id, User.active.is_(True))
-                                    .order_by(User.id)).unique().scalars().all()
+                                    .order_by(User.id).options(selectinload(User.roles))).unique().scalars().all()
         found = [person for person in people if person.can(PERM_SCREEN)]
         if found:
             return found

@@ -17,6 +17,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import selectinload
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -496,7 +497,8 @@ def _flush_or_conflict():
 
 def _curators() -> list[User]:
     """Who reviews: the knowledge admins; only when there are none, anyone else who may curate."""
-    users = [user for user in db.session.execute(select(User).where(User.active.is_(True))).scalars()
+    users = [user for user in db.session.execute(
+                 select(User).where(User.active.is_(True)).options(selectinload(User.roles))).scalars()
              if user.can(CURATE)]
     admins = [user for user in users if "knowledge_admin" in user.role_names]
     return admins or users

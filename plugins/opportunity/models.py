@@ -51,7 +51,10 @@ class Category(Audited, TimestampMixin, db.Model):
     active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
     order: Mapped[int] = mapped_column(Integer, nullable=False, default=100)
 
-    parent = relationship("plugins.opportunity.models.Category", remote_side=lambda: [Category.id], lazy="joined")
+    # Two levels deep: a category first met as another's parent then has its own parent at
+    # hand too, so showing `full_label` never costs a query of its own.
+    parent = relationship("plugins.opportunity.models.Category", remote_side=lambda: [Category.id], lazy="joined",
+                          join_depth=2)
 
     @property
     def label(self) -> str:

@@ -25,6 +25,7 @@ from enum import Enum
 from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, literal, or_, select, update
+from sqlalchemy.orm import selectinload
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -404,6 +405,7 @@ def people_with(permission: str, unit_id: int | None, *, nearest: bool = True) -
     for unit in _unit_chain(unit_id):
         members = db.session.execute(
             select(User).where(User.org_unit_id == unit.id, User.active.is_(True)).order_by(User.id)
+            .options(selectinload(User.roles))
         ).scalars().all()
         here = [user for user in members if user.can(permission)]
         if here and nearest:

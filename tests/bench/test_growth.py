@@ -37,13 +37,6 @@ def statements_per_page(app, count_queries, summary) -> dict[tuple[str, str], in
     return counts
 
 
-# Known, and reported to the lead: a page that shows records with eager-loaded people (owner,
-# handler, ...) issues one `User.roles` selectin load per such relationship that has a row
-# (workbench/auth/models.py, lazy="selectin") — bounded per page, not per row, but it makes the
-# count depend on which relationships happen to hold someone (an empty widget: none; a contract
-# list: up to six). Once that is fixed this test passes and the marker goes.
-@pytest.mark.xfail(reason="User.roles selectin loads per eager-loaded person relationship (see comment)",
-                   strict=False)
 def test_each_morning_page_issues_as_many_statements_at_every_bench_seed_scale(app, seed, wipe, count_queries):
     small = statements_per_page(app, count_queries, seed(SMALL, index=True))
     wipe()

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext
 from sqlalchemy import case, false, func, or_, select, true
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, selectinload
 
 from workbench.auth import services as accounts
 from workbench.auth.models import Role, User
@@ -258,7 +258,8 @@ def user_query(actor: User, filters: UserFilter | None = None):
         query = query.where(User.roles.any(Role.name == filters.role))
     if filters.active in ("0", "1"):
         query = query.where(User.active.is_(filters.active == "1"))
-    return query.order_by(User.active.desc(), User.username)
+    # The list shows each user's roles: one query for the page's users, not one per row.
+    return query.order_by(User.active.desc(), User.username).options(selectinload(User.roles))
 
 
 def all_roles() -> list[Role]:

@@ -53,7 +53,10 @@ class User(Audited, db.Model, FsUserMixin):
     # that does not exist whenever the optional `webauthn` package happens to be installed.
     webauthn: tuple = ()
 
-    roles = relationship("Role", secondary="roles_users", backref="users", lazy="selectin")
+    # Loaded on first use, not with every user: pages that show people (owners, handlers)
+    # need no roles, and the signed-in user's one query is the same on every page. Code that
+    # checks many people's permissions loads their roles with selectinload(User.roles).
+    roles = relationship("Role", secondary="roles_users", backref="users", lazy="select")
     org_unit = relationship("OrgUnit", lazy="joined")
 
     @property
