@@ -6,8 +6,9 @@ figure that matters is the ratio, which holds across machines; absolute times dr
 
     python -m benchmarks.core_pages [--todos 2000] [--requests 300] [--database-url URL]
 
-Prints a table and rewrites the "core pages" section of docs/benchmarks.md. The full
-province-scale benchmark (gunicorn + wrk, scale 0.1/0.3/1) is a later issue.
+Prints a table, rewrites the "core pages" section of docs/benchmarks.md and ends with the
+summary line `python -m benchmarks` collects (benchmarks/summary.py). The province-scale
+benchmark with gunicorn and wrk is benchmarks/province.py.
 """
 from __future__ import annotations
 
@@ -21,6 +22,8 @@ from pathlib import Path
 
 from flask import jsonify
 from flask_login import current_user
+
+from benchmarks import summary
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
 
@@ -102,7 +105,7 @@ def main() -> None:
                  ("customer list", "/customers/")]
         results = [(label, measure(client, url, args.requests)) for label, url in pages]
     floor_mean = statistics.mean(results[0][1])
-    backend = (args.database_url or "sqlite").split(":")[0]
+    backend = (args.database_url or "sqlite").split(":")[0].split("+")[0]  # the database, not its driver
     lines = [
         f"Machine: {platform.machine()}, {platform.processor() or 'cpu'}, Python {platform.python_version()}, "
         f"{backend}; {args.todos} to-dos for am1, {args.requests} requests each, one process, Flask test client.",
@@ -116,6 +119,10 @@ def main() -> None:
     table = "\n".join(lines)
     print(table)
     write_docs(table)
+    summary.emit("core_pages", [
+        summary.figure(f"core page: {label}, mean ms ({backend}, {args.todos} to-dos)", statistics.mean(times),
+                       floor_mean, "ms")
+        for label, times in results[1:]])
 
 
 def write_docs(table: str) -> None:

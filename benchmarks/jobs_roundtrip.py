@@ -10,8 +10,9 @@ to compare across machines; absolute times drift.
 
     python -m benchmarks.jobs_roundtrip [--jobs 200] [--batch 500] [--database-url URL] [--redis-url URL]
 
-Without --redis-url a private redis-server is started on a free port. Prints a table and
-rewrites the "jobs" section of docs/benchmarks.md (as benchmarks.core_pages does its own).
+Without --redis-url a private redis-server is started on a free port. Prints a table,
+rewrites the "jobs" section of docs/benchmarks.md (as benchmarks.core_pages does its own) and
+ends with the summary line `python -m benchmarks` collects (benchmarks/summary.py).
 """
 from __future__ import annotations
 
@@ -24,6 +25,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from benchmarks import summary
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -221,6 +224,12 @@ def main() -> None:
     table = "\n".join(lines)
     print(table)
     write_docs(table)
+    summary.emit("jobs_roundtrip", [
+        summary.figure(f"job round trip, mean ms ({backend})", statistics.mean(ours), statistics.mean(bare), "ms"),
+        summary.figure(f"job round trip, p95 ms ({backend})", p95(ours), p95(bare), "ms"),
+        summary.figure(f"jobs, batch of {args.batch}, jobs/s ({backend})", args.batch / ours_batch,
+                       args.batch / bare_batch, "jobs/s"),
+    ])
 
 
 def _row(label: str, ours: float, bare: float) -> str:

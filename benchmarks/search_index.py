@@ -11,8 +11,9 @@ government-and-enterprise phrases: no downloads.
 
     python -m benchmarks.search_index [--articles 20000] [--queries 300] [--seed 7]
 
-Prints a table and rewrites the "search" section of docs/benchmarks.md (between its markers,
-the way benchmarks/core_pages.py rewrites its own).
+Prints a table, rewrites the "search" section of docs/benchmarks.md (between its markers,
+the way benchmarks/core_pages.py rewrites its own) and ends with the summary line
+`python -m benchmarks` collects (benchmarks/summary.py).
 """
 from __future__ import annotations
 
@@ -23,6 +24,8 @@ import statistics
 import tempfile
 import time
 from pathlib import Path
+
+from benchmarks import summary
 
 # Process CPU time: other work on the machine does not count against either side.
 CLOCK = time.process_time
@@ -203,6 +206,17 @@ def main() -> None:
     print(table)
     if not args.no_docs:
         write_docs(table)
+    figures = [
+        summary.figure(f"search indexing, documents/s ({len(articles)} articles) vs jieba's default cut", index_rate,
+                       default_rate, "documents/s", target="≥ 60% of jieba's rate (ratio ≤ 1.67)",
+                       ok=index_rate >= 0.6 * default_rate),
+        summary.figure("search indexing, documents/s vs jieba cut(HMM=False)", index_rate, dictionary_rate,
+                       "documents/s"),
+    ]
+    # The queries have no floor measured in this run (the knowledge search benchmark has one).
+    figures += [summary.figure(f"search query p95 ms: {label}", p95(times), None, "ms", target="p95 < 25 ms",
+                               ok=p95(times) < 25) for label, times in results]
+    summary.emit("search_index", figures)
 
 
 def write_docs(table: str) -> None:

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select
 
 from workbench.auth import services as accounts
 from workbench.auth.models import Role, User
@@ -86,6 +86,14 @@ def unit_level(text: str) -> str | None:
     return UNIT_LEVEL_NAMES.get((text or "").strip().lower())
 
 
+def _expired(record) -> bool:
+    """True once a commit (the run's checkpoint) has expired the record: reading any of its
+    attributes would then cost a query of its own, so cached lookups are loaded again in one."""
+    # A commit empties the instance's dict; a query loading it fills the columns again (its
+    # lazy relationships stay unloaded, so expired_attributes is not the test).
+    return "id" not in inspect(record).dict
+
+
 def _chunks(values: list, size: int = LOOKUP_CHUNK):
     for start in range(0, len(values), size):
         yield values[start:start + size]
@@ -113,8 +121,9 @@ class RowImporter:
 
     @property
     def units(self) -> dict[str, OrgUnit]:
-        """Every org unit by code, loaded on first use (the tree is small next to a file)."""
-        if self._units is None:
+        """Every org unit by code, loaded on first use (the tree is small next to a file), and
+        again in one query after a checkpoint expired them (they all expire together)."""
+        if self._units is None or (self._units and _expired(next(iter(self._units.values())))):
             self._units = {unit.code: unit for unit in db.session.execute(select(OrgUnit)).scalars()}
         return self._units
 
@@ -208,7 +217,11 @@ class RowImporter:
         return unit
 
     def load_users(self, usernames) -> None:
-        wanted = sorted({name.lower() for name in usernames if name} - self._looked_up_users)
+        """Load the named users in a few queries: those not looked up yet, and those a
+        checkpoint expired since (else each would be read again alone, with its roles)."""
+        names = {name.lower() for name in usernames if name}
+        wanted = sorted(name for name in names if name not in self._looked_up_users
+                        or (name in self.users and _expired(self.users[name])))
         for chunk in _chunks(wanted):
             for user in db.session.execute(
                 select(User).where(func.lower(User.username).in_(chunk))
