@@ -12,6 +12,10 @@ from workbench.contracts import (CustomerSection, HelpContext, MenuItem, Permiss
                                  Widget)
 from workbench.hookspecs import hookimpl
 
+# Aggregating widgets are cached per user for a minute, and dropped at once when a table they
+# read changes (workbench/homepage/widget_cache.py).
+WIDGET_CACHE_SECONDS = 60
+
 
 @hookimpl
 def workbench_manifest():
@@ -80,13 +84,16 @@ def workbench_homepage_widgets():
     return [
         Widget("contract.expiring", _l("Contracts expiring in 90 days"), widgets.expiring,
                description=_l("Confirmed contracts whose term ends soon: time to talk renewal"),
-               default_width=6, permission="contract.view", icon="bi-hourglass-split"),
+               default_width=6, permission="contract.view", icon="bi-hourglass-split",
+               cache_seconds=WIDGET_CACHE_SECONDS, reads=("contract_contract", "customer")),
         Widget("contract.my_orders", _l("My contract orders by state"), widgets.my_orders,
                description=_l("Where your contract work orders stand"), default_width=6,
-               permission="contract.view", icon="bi-bar-chart"),
+               permission="contract.view", icon="bi-bar-chart",
+               cache_seconds=WIDGET_CACHE_SECONDS, reads=("contract_contract",)),
         Widget("contract.waiting", _l("Contracts waiting for me"), widgets.waiting_for_me,
                description=_l("Reviews, signed copies and confirmations you must act on"), default_width=6,
-               permission="contract.view", icon="bi-clipboard-check"),
+               permission="contract.view", icon="bi-clipboard-check",
+               cache_seconds=WIDGET_CACHE_SECONDS, reads=("contract_contract", "customer")),
     ]
 
 

@@ -11,6 +11,10 @@ from plugins.intel import MANIFEST
 from workbench.contracts import CustomerSection, HelpContext, MenuItem, Permission, TodoKind, Widget
 from workbench.hookspecs import hookimpl
 
+# Aggregating widgets are cached per user for a minute, and dropped at once when a table they
+# read changes (workbench/homepage/widget_cache.py).
+WIDGET_CACHE_SECONDS = 60
+
 AM, LEAD, CITY, PROVINCE = "account_manager", "lead", "city_manager", "province_admin"
 INTEL_ADMIN, SYSADMIN, OPP_MGR = "intel_admin", "system_admin", "opportunity_manager"
 
@@ -81,7 +85,8 @@ def workbench_homepage_widgets():
                permission="intel.screen", icon="bi-funnel"),
         Widget("intel.activity", _l("Competitor activity this month"), widgets.competitor_activity,
                description=_l("How much intelligence came in about each competitor this month"),
-               default_width=6, permission="intel.view", icon="bi-bar-chart"),
+               default_width=6, permission="intel.view", icon="bi-bar-chart",
+               cache_seconds=WIDGET_CACHE_SECONDS, reads=("intel_intel", "intel_competitor")),
     ]
 
 

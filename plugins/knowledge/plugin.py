@@ -10,6 +10,10 @@ from workbench.hookspecs import hookimpl
 
 from plugins.knowledge import MANIFEST
 
+# Aggregating widgets are cached per user for a minute, and dropped at once when a table they
+# read changes (workbench/homepage/widget_cache.py).
+WIDGET_CACHE_SECONDS = 60
+
 
 @hookimpl
 def workbench_manifest():
@@ -69,11 +73,14 @@ def workbench_homepage_widgets():
     return [
         Widget("knowledge.search", _l("Search knowledge"), widgets.search_box,
                description=_l("Find articles by any words of their title or text"), default_width=12,
-               icon="bi-search"),
+               icon="bi-search",
+               cache_seconds=WIDGET_CACHE_SECONDS, reads=("knowledge_article", "knowledge_article_tag", "knowledge_tag", "knowledge_category")),
         Widget("knowledge.most_useful", _l("Most useful knowledge"), widgets.most_useful,
-               description=_l("Articles readers rated useful most often"), icon="bi-hand-thumbs-up"),
+               description=_l("Articles readers rated useful most often"), icon="bi-hand-thumbs-up",
+               cache_seconds=WIDGET_CACHE_SECONDS, reads=("knowledge_article", "knowledge_rating")),
         Widget("knowledge.new_this_week", _l("New knowledge this week"), widgets.new_this_week,
-               description=_l("Articles published in the last seven days"), icon="bi-stars"),
+               description=_l("Articles published in the last seven days"), icon="bi-stars",
+               cache_seconds=WIDGET_CACHE_SECONDS, reads=("knowledge_article",)),
     ]
 
 

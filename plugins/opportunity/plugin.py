@@ -13,6 +13,10 @@ from workbench.hookspecs import hookimpl
 
 from plugins.opportunity import MANIFEST
 
+# Aggregating widgets are cached per user for a minute, and dropped at once when a table they
+# read changes (workbench/homepage/widget_cache.py).
+WIDGET_CACHE_SECONDS = 60
+
 AM, REPORTER, LEAD, CITY = "account_manager", "info_reporter", "lead", "city_manager"
 PROVINCE, OPP_MGR, CONTRACT_MGR, SYSADMIN = "province_admin", "opportunity_manager", "contract_manager", "system_admin"
 
@@ -107,16 +111,19 @@ def workbench_homepage_widgets():
     return [
         Widget("opportunity.by_stage", _l("My opportunities by stage"), widgets.my_by_stage,
                description=_l("Your open opportunities at each step of the flow"), icon="bi-lightbulb",
-               permission="opportunity.view", default_width=6),
+               permission="opportunity.view", default_width=6,
+               cache_seconds=WIDGET_CACHE_SECONDS, reads=("opportunity_opportunity",)),
         Widget("opportunity.pool", _l("Pool open for claiming"), widgets.pool_open,
                description=_l("Opportunities published to your unit that you may still claim"),
                icon="bi-megaphone", permission="opportunity.view", default_width=6),
         Widget("opportunity.overdue", _l("Overdue opportunities"), widgets.overdue,
                description=_l("Opportunities past the deadline of their step"), icon="bi-alarm",
-               permission="opportunity.view", default_width=6),
+               permission="opportunity.view", default_width=6,
+               cache_seconds=WIDGET_CACHE_SECONDS, reads=("opportunity_opportunity", "opportunity_category", "customer")),
         Widget("opportunity.my_month", _l("My month vs target"), summary_views.targets_widget,
                description=_l("Converted revenue and leased lines this month against your target"),
-               icon="bi-bullseye", permission="opportunity.view_summary", default_width=6),
+               icon="bi-bullseye", permission="opportunity.view_summary", default_width=6,
+               cache_seconds=WIDGET_CACHE_SECONDS, reads=("opportunity_opportunity", "opportunity_target")),
     ]
 
 

@@ -142,3 +142,17 @@ def test_a_cached_widget_must_name_the_tables_it_reads():
 ])
 def test_the_tracker_reads_the_written_table_from_the_sql(statement, table):
     assert change_tracking.tables_written(statement) == table
+
+
+@pytest.mark.app_config(WORKBENCH_PLUGIN_MODULES={})
+def test_every_cached_widget_names_tables_that_exist(app):
+    """A misspelt table in `reads` would never be bumped: the widget would go stale for its
+    whole life. Every installed plugin's cached widgets are checked here."""
+    from workbench.extensions import db
+    from workbench.plugins import registry
+
+    cached = {key: widget for key, widget in registry().widgets.items() if widget.cache_seconds}
+    assert cached, "no installed widget uses the cache"
+    for key, widget in cached.items():
+        unknown = set(widget.reads) - set(db.metadata.tables)
+        assert not unknown, f"{key} reads unknown tables {unknown}"
