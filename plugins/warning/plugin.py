@@ -12,6 +12,10 @@ from plugins.warning import tasks as _tasks  # noqa: F401  (declares the jobs)
 from workbench.contracts import CustomerSection, HelpContext, MenuItem, Permission, ScheduledJob, TodoKind, Widget
 from workbench.hookspecs import hookimpl
 
+# Aggregating widgets are cached per user for a minute, and dropped at once when a table they
+# read changes (workbench/homepage/widget_cache.py).
+WIDGET_CACHE_SECONDS = 60
+
 # Hooks this plugin offers to others (workbench_warning_rules).
 HOOKSPECS = hookspecs
 
@@ -86,10 +90,12 @@ def workbench_homepage_widgets():
     return [
         Widget("warning.mine", _l("My open warnings"), widgets.mine,
                description=_l("Your customers' open warnings by severity, most urgent first"),
-               default_width=6, permission="warning.view", icon="bi-exclamation-triangle"),
+               default_width=6, permission="warning.view", icon="bi-exclamation-triangle",
+               cache_seconds=WIDGET_CACHE_SECONDS, reads=("warning_warning", "customer")),
         Widget("warning.unit", _l("My unit's warnings"), widgets.unit,
                description=_l("Open, overdue and escalated warnings of your team, by rule"),
-               default_width=6, permission="warning.view_unit", icon="bi-diagram-3"),
+               default_width=6, permission="warning.view_unit", icon="bi-diagram-3",
+               cache_seconds=WIDGET_CACHE_SECONDS, reads=("warning_warning",)),
     ]
 
 
