@@ -32,6 +32,9 @@ def init_database(app: Flask) -> None:
     Path(app.config["DATA_DIR"]).mkdir(parents=True, exist_ok=True)
     Path(app.config["UPLOAD_DIR"]).mkdir(parents=True, exist_ok=True)
     db.init_app(app)
+    from workbench import connection_health
+
+    connection_health.install()
     # Import the core models so their tables are mapped before plugins add theirs.
     from workbench.audit import models as _audit  # noqa: F401
     from workbench.auth import models as _auth  # noqa: F401

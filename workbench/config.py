@@ -168,5 +168,6 @@ def build_config(overrides: dict | None = None) -> dict:
             # The busy timeout makes concurrent writers wait instead of failing.
             config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 30}}
         else:
-            config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True}
+            # No ping on every checkout: workbench/connection_health.py pings idle ones only.
+            config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": False}
     return config
