@@ -109,6 +109,9 @@ def page_url(page: int) -> str:
 
 
 def install(app: Flask) -> None:
+    from workbench import template_translations
+
+    template_translations.install(app)
     app.jinja_env.filters["dt"] = _format_dt
     app.jinja_env.filters["due_state"] = due_state
     # Globals (not context processors) so imported macros can use them too.
