@@ -16,27 +16,48 @@ from __future__ import annotations
 
 from flask import Flask
 from flask.globals import _cv_app
-from flask_babel import get_locale, get_translations
+from flask_babel import Domain, get_locale, get_translations
 from jinja2 import pass_context
 from markupsafe import Markup
 
 _CACHE = "workbench_translations"
 
 
-def current_translations():
-    """The translations of the current request's locale, resolved once per locale."""
-    app_context = _cv_app.get(None)
-    babel_context = getattr(app_context.g, "_flask_babel", None) if app_context is not None else None
-    if babel_context is None:
-        return get_translations()
+def _cached(babel_context):
     locale = getattr(babel_context, "babel_locale", None)
     cached = getattr(babel_context, _CACHE, None)
     if locale is not None and cached is not None and cached[0] is locale:
         return cached[1]
-    translations = get_translations()
-    locale = getattr(babel_context, "babel_locale", None) or get_locale()
-    setattr(babel_context, _CACHE, (locale, translations))
-    return translations
+    return None
+
+
+def _babel_context():
+    app_context = _cv_app.get(None)
+    return getattr(app_context.g, "_flask_babel", None) if app_context is not None else None
+
+
+class RequestCachedDomain(Domain):
+    """Flask-Babel's domain, remembering the request's translations for its locale — so a
+    lazy string (`_l`, the labels of menus, widgets and to-do kinds) is cheap to show too."""
+
+    def get_translations(self):
+        babel_context = _babel_context()
+        if babel_context is None:
+            return super().get_translations()
+        found = _cached(babel_context)
+        if found is not None:
+            return found
+        translations = super().get_translations()
+        setattr(babel_context, _CACHE, (getattr(babel_context, "babel_locale", None) or get_locale(),
+                                        translations))
+        return translations
+
+
+def current_translations():
+    """The translations of the current request's locale, resolved once per locale."""
+    babel_context = _babel_context()
+    found = _cached(babel_context) if babel_context is not None else None
+    return found if found is not None else get_translations()
 
 
 @pass_context
@@ -60,7 +81,12 @@ def template_ngettext(context, singular, plural, number, **variables):
 
 
 def install(app: Flask) -> None:
-    """Replace the template gettext callables Flask-Babel installed (same newstyle API)."""
+    """Replace the template gettext callables Flask-Babel installed (same newstyle API), and
+    its domain by the request-cached one (Babel keeps it per Babel object, shared by apps)."""
+    from workbench.extensions import babel
+
+    if not isinstance(babel.__dict__.get("domain_instance"), RequestCachedDomain):
+        babel.__dict__["domain_instance"] = RequestCachedDomain(domain=app.config.get("BABEL_DOMAIN", "messages"))
     app.jinja_env.install_gettext_callables(
         gettext=lambda s: current_translations().ugettext(s),
         ngettext=lambda s, p, n: current_translations().ungettext(s, p, n),

@@ -42,3 +42,14 @@ def test_newstyle_semantics_are_kept(app):
 
 def test_outside_a_request_the_default_translations_are_used(app):
     assert current_translations() is not None
+
+
+def test_lazy_strings_follow_force_locale_too(app):
+    from flask_babel import lazy_gettext
+
+    label = lazy_gettext("Overdue")
+    with app.test_request_context("/"):
+        assert str(label) == "已逾期"
+        with force_locale("en"):
+            assert str(label) == "Overdue"
+        assert str(label) == "已逾期"
