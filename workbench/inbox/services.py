@@ -408,6 +408,16 @@ def counts_by_kind(user: User, now: datetime | None = None) -> list[KindCount]:
     return [KindCount(kind, int(total), int(overdue or 0)) for kind, total, overdue in rows]
 
 
+def total_from_counts(counts: list[KindCount], filters: InboxFilter) -> int | None:
+    """The number of items `inbox_query` lists, when `counts_by_kind` (taken at the same
+    moment) already says it: no filter, or only a kind. None when another filter applies."""
+    if filters.customer_id or filters.due or filters.q:
+        return None
+    if filters.kind:
+        return next((count.total for count in counts if count.kind == filters.kind), 0)
+    return sum(count.total for count in counts)
+
+
 # --- hand-over of a departing account manager -----------------------------------------------
 
 @dataclass

@@ -50,11 +50,19 @@ def inbox_filters(args) -> services.InboxFilter:
 @auth_required("session")
 def index():
     filters = inbox_filters(request.args)
-    query = services.inbox_query(current_user, filters)
-    page = db.paginate(query, page=request.args.get("page", 1, type=int), per_page=25, error_out=False)
+    now = utcnow()
+    query = services.inbox_query(current_user, filters, now)
+    counts = services.counts_by_kind(current_user, now)
+    # The per-kind counts already hold the total of the unfiltered (or kind-only) list: no
+    # second COUNT over the user's to-dos for the pager.
+    known_total = services.total_from_counts(counts, filters)
+    page = db.paginate(query, page=request.args.get("page", 1, type=int), per_page=25, error_out=False,
+                       count=known_total is None)
+    if known_total is not None:
+        page.total = known_total
     return render_template(
-        "inbox/index.html", page=page, filters=filters, counts=services.counts_by_kind(current_user),
-        kinds=registry().todo_kinds, priorities=services.PRIORITIES, now=utcnow(),
+        "inbox/index.html", page=page, filters=filters, counts=counts,
+        kinds=registry().todo_kinds, priorities=services.PRIORITIES, now=now,
     )
 
 
