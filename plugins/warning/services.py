@@ -10,7 +10,10 @@ The scan is idempotent: the unique key (customer, rule, period) and an insert-if
 one warning however often it runs. Its statement count does not depend on the number of
 customers: each rule is one INSERT ... SELECT; the new rows are read back once by the scan's
 token; the to-dos of all of them are one INSERT ... SELECT into the inbox table, their audit
-entries one more; the account managers are notified with one notify() call.
+entries one more; the account managers are notified with one notify() call. The new warnings
+are announced as one batch of warning.raised events (emit_batch) and handed to the search
+indexer as one bulk update, so what runs after the commit does not cost a transaction or an
+index write per warning either.
 
 Functions take the acting user, raise workbench.errors exceptions with translatable messages
 and leave committing to the caller. Reads need no scope filter: the core applies the
@@ -29,6 +32,7 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, Integer, Select, String, and_, case, cast, func, literal, null, or_, select, type_coerce, update
+from sqlalchemy.orm import selectinload
 from sqlalchemy.exc import IntegrityError
 
 from plugins.warning import rules as rule_registry
@@ -38,7 +42,7 @@ from workbench.audit.models import AuditEntry
 from workbench.auth.models import User
 from workbench.customers.models import Customer
 from workbench.errors import NotAllowed, NotFound, ServiceError
-from workbench.events import emit
+from workbench.events import emit, emit_batch
 from workbench.extensions import db
 from workbench.inbox import services as inbox
 from workbench.inbox.models import TodoItem, TodoStatus
@@ -553,7 +557,7 @@ def scan(period: date | None = None, now: datetime | None = None, escalate_too: 
 def _announce_new(token: str, actor: User | None) -> list:
     """For the warnings raised under `token`: their to-dos (one INSERT ... SELECT), their
     audit entries (one more), one notification call for their AMs and a warning.raised
-    event each. Returns the rows read back."""
+    event each, emitted as one batch. Returns the rows read back."""
     new = db.session.execute(
         select(CustomerWarning.id, CustomerWarning.customer_id, CustomerWarning.rule, CustomerWarning.severity,
                CustomerWarning.title, CustomerWarning.period, CustomerWarning.owner_id, CustomerWarning.org_unit_id)
@@ -572,22 +576,21 @@ def _announce_new(token: str, actor: User | None) -> list:
                                            "“My warnings” to see the figures and record what you did."),
                    link="/warning/?mine=1", title=_l("New customer warnings"))
     _index_later([row.id for row in new])
-    for row in new:
-        emit("warning.raised", actor=actor, warning_id=row.id, customer_id=row.customer_id, rule=row.rule,
-             severity=row.severity, title=row.title, period=row.period, owner_id=row.owner_id,
-             org_unit_id=row.org_unit_id)
+    # One batch, not an emit per warning: batch handlers (the work log's system entries)
+    # write their rows set-wise; each event keeps the payload a single warning.raised has.
+    emit_batch("warning.raised", [
+        {"warning_id": row.id, "customer_id": row.customer_id, "rule": row.rule, "severity": row.severity,
+         "title": row.title, "period": row.period, "owner_id": row.owner_id, "org_unit_id": row.org_unit_id}
+        for row in new], actor=actor)
     return new
 
 
 def _index_later(warning_ids: list[int]) -> None:
     """Rows written by Core statements are invisible to the search indexer's flush hook:
-    hand their ids to it, so they are indexed after the commit (one job per 1,000)."""
+    hand their ids to it, so they are indexed after the commit, in bulk (one index write)."""
     from workbench.search import indexing
 
-    if indexing.EXTENSION not in current_app.extensions:
-        return
-    pending = db.session.info.setdefault(indexing.PENDING, set())
-    pending.update(("warning.warning", warning_id) for warning_id in warning_ids)
+    indexing.index_after_commit("warning.warning", warning_ids)
 
 
 def _open_todos_setwise(condition, kind: str, *, owner_column=None, owner_id: int | None = None, due_column=None,
@@ -666,10 +669,10 @@ def escalate(now: datetime | None = None) -> int:
             notify([lead for lead, _units in by_lead.values()], TODO_ESCALATED,
                    _l("Warnings of your team were not handled in time and were escalated to you."),
                    link="/warning/?escalated=1", title=_l("Escalated warnings"))
-        for row in rows:
-            emit("warning.escalated", warning_id=row.id, customer_id=row.customer_id, rule=row.rule, title=row.title,
-                 lead_ids=[lead.id for lead in leads_by_unit.get(row.org_unit_id, [])], owner_id=row.owner_id,
-                 org_unit_id=row.org_unit_id)
+        emit_batch("warning.escalated", [
+            {"warning_id": row.id, "customer_id": row.customer_id, "rule": row.rule, "title": row.title,
+             "lead_ids": [lead.id for lead in leads_by_unit.get(row.org_unit_id, [])], "owner_id": row.owner_id,
+             "org_unit_id": row.org_unit_id} for row in rows])
         return marked
 
 
@@ -681,7 +684,7 @@ def escalation_leads(unit_id: int | None) -> list[User]:
     chain = [unit] + list(reversed(org.ancestors(unit)))
     for level in chain:
         people = db.session.execute(select(User).where(User.org_unit_id == level.id, User.active.is_(True))
-                                    .order_by(User.id)).unique().scalars().all()
+                                    .order_by(User.id).options(selectinload(User.roles))).unique().scalars().all()
         found = [person for person in people if person.can(PERM_ESCALATIONS)]
         if found:
             return found

@@ -30,7 +30,7 @@ from plugins.worklog.models import VisitPlan, WorkLog
 from workbench.auth.models import User
 from workbench.customers.models import Customer, CustomerContact
 from workbench.errors import Conflict, NotAllowed, NotFound, ServiceError
-from workbench.events import emit
+from workbench.events import emit, emit_batch
 from workbench.extensions import db
 from workbench.inbox import services as inbox
 from workbench.inbox.models import TodoItem
@@ -603,6 +603,111 @@ def record_system_log(event) -> WorkLog | None:
     # Others may follow the trail too; our own handler ignores worklog.* events (no loop).
     emit("worklog.logged", actor=event.actor_id, **_payload(log))
     return log
+
+
+def _an_id(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+SYSTEM_LOG_CHUNK = 500  # events written per INSERT (and read per query)
+
+
+def record_system_logs(events) -> int:
+    """record_system_log for many events at once (a batch: a scan's warning.raised), with the
+    same rules — which events, owner, unit, one log per event id — set-wise: per chunk of
+    SYSTEM_LOG_CHUNK events one query each for the ids already recorded, the customers and
+    the people named, one INSERT ... ON CONFLICT (event_id) DO NOTHING and one INSERT of the
+    audit entries; then one worklog.logged batch. Returns the number of logs written.
+
+    System logs are never search documents (search.typed_only), so nothing is handed to
+    the indexer."""
+    wanted = [event for event in events if event.name in system_entries.SYSTEM_EVENTS
+              and _an_id((event.payload or {}).get("customer_id"))]
+    logged = []
+    for start in range(0, len(wanted), SYSTEM_LOG_CHUNK):
+        logged.extend(_write_system_logs(wanted[start:start + SYSTEM_LOG_CHUNK]))
+    by_actor: dict = {}
+    for payload, actor_id in logged:  # worklog.logged acts for the actor of its event, as one by one
+        by_actor.setdefault(actor_id, []).append(payload)
+    for actor_id, payloads in by_actor.items():
+        emit_batch("worklog.logged", payloads, actor=actor_id)
+    return len(logged)
+
+
+def _write_system_logs(events) -> list[tuple[dict, int | None]]:
+    from workbench.audit import recorder
+    from workbench.audit.models import AuditEntry
+
+    recorded = set(db.session.execute(select(WorkLog.event_id).where(WorkLog.event_id.in_([e.id for e in events]))
+                                      .execution_options(skip_scope=True)).scalars())
+    events = [event for event in events if event.id not in recorded]
+    if not events:
+        return []
+    customers = {row.id: row for row in db.session.execute(
+        select(Customer.id, Customer.owner_id, Customer.org_unit_id)
+        .where(Customer.id.in_({event.payload["customer_id"] for event in events}))
+        .execution_options(skip_scope=True))}
+    named = {value for event in events for value in (event.payload.get("owner_id"), event.actor_id) if _an_id(value)}
+    named |= {row.owner_id for row in customers.values() if row.owner_id}
+    people = dict(db.session.execute(select(User.id, User.org_unit_id).where(User.id.in_(named))).all())
+    now = utcnow()
+    rows, actors = [], {}
+    for event in events:
+        payload = event.payload
+        customer = customers.get(payload["customer_id"])
+        if customer is None:
+            continue
+        owner_id = next((candidate for candidate in (payload.get("owner_id"), customer.owner_id, event.actor_id)
+                         if _an_id(candidate) and candidate in people), None)
+        unit_id = payload.get("org_unit_id") if _an_id(payload.get("org_unit_id")) else None
+        if unit_id is None:
+            unit_id = customer.org_unit_id or people.get(owner_id)
+        rows.append({"kind": system_entries.kind_of(event.name), "customer_id": customer.id,
+                     "happened_at": event.occurred_at or now, "content": "", "contacts": [], "next_step": "",
+                     "follow_up_on": None, "plan_id": None, "created_by_id": None, "owner_id": owner_id,
+                     "org_unit_id": unit_id, "system": True, "event_name": event.name, "event_id": event.id,
+                     "payload": _json_payload(payload), "created_at": now, "updated_at": now, "version": 1})
+        actors[event.id] = event.actor_id
+    if not rows:
+        return []
+    table = WorkLog.__table__
+    insert = _insert_for_dialect(table).on_conflict_do_nothing(index_elements=["event_id"])
+    # A concurrent delivery of the same events may have written some: RETURNING names ours.
+    written = dict(db.session.execute(insert.returning(table.c.event_id, table.c.id), rows).all())
+    plan = recorder.plan_for(WorkLog)
+    entries, logged = [], []
+    for row in rows:
+        log_id = written.get(row["event_id"])
+        if log_id is None:
+            continue
+        entries.append({
+            "model_key": plan.key, "record_id": log_id, "action": "create",
+            "actor_id": actors[row["event_id"]], "at": now, "org_unit_id": row["org_unit_id"],
+            "owner_id": row["owner_id"], "parent_key": None, "parent_id": None,
+            "changes": {key: [None, recorder.json_safe(row[key])] for key in plan.columns
+                        if key in row and not _blank_value(row[key])},
+            "summary": next((str(row[name])[:200] for name in plan.summary_fields
+                             if row.get(name) not in (None, "")), ""),
+        })
+        logged.append(({"log_id": log_id, "customer_id": row["customer_id"], "kind": row["kind"],
+                        "owner_id": row["owner_id"], "org_unit_id": row["org_unit_id"], "system": True},
+                       actors[row["event_id"]]))
+    if entries:
+        db.session.execute(AuditEntry.__table__.insert(), entries)
+    return logged
+
+
+def _blank_value(value) -> bool:
+    return value is None or (isinstance(value, (str, list, dict)) and not value)
+
+
+def _insert_for_dialect(table):
+    """An INSERT that can say ON CONFLICT DO NOTHING on SQLite and PostgreSQL."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(table)
 
 
 def _user(user_id) -> User | None:

@@ -9,6 +9,13 @@ embedded default, in-process right after the commit; it re-reads the records and
 documents through the backend's single writer. Because a job carries ids, never data, running
 it late or twice is harmless: it always writes what the database holds at that moment.
 
+A commit that changes many records (a scan raising 20,000 warnings, a big import) is indexed
+in bulk: its ids travel as ranges of consecutive ids per source (a few numbers, not a pair
+per record), one job covers up to JOB_BATCH records, and that job reads them LOAD_BATCH at a
+time (one query each) and writes them all with one writer and one commit of the index.
+Writers of Core statements, which the flush listener cannot see, hand their ids over with
+`index_after_commit`.
+
 `rebuild` re-creates the documents of some or all sources from the database.
 """
 from __future__ import annotations
@@ -35,7 +42,9 @@ log = logging.getLogger(__name__)
 
 EXTENSION = "workbench.search"
 PENDING = "workbench.search.pending"
-JOB_BATCH = 1000   # records per search.update job
+# Records per search.update job. Each job is one index commit, so the bigger the better up to
+# what its documents take in memory (they are written together when the job ends).
+JOB_BATCH = 50_000
 LOAD_BATCH = 500   # records read per query while indexing
 
 # In-process jobs of one process run one at a time: a refresh reads records and writes them
@@ -127,14 +136,46 @@ def _after_transaction_end(session: Session, transaction) -> None:
         session.info.pop(PENDING, None)
 
 
+def index_after_commit(source_key: str, record_ids: Iterable[int]) -> None:
+    """Have these records of `source_key` re-indexed when the current transaction commits,
+    as if the session had flushed them: for rows written by Core statements (INSERT ...
+    SELECT), which the flush listener never sees. Nothing happens when it rolls back."""
+    if not has_app_context() or EXTENSION not in current_app.extensions:
+        return
+    pending = db.session().info.setdefault(PENDING, set())
+    pending.update((source_key, int(record_id)) for record_id in record_ids)
+
+
+def id_ranges(ids: Iterable[int]) -> list[list[int]]:
+    """Sorted ids as [first, last] ranges of consecutive ids: [1, 2, 3, 7] → [[1, 3], [7, 7]].
+    Rows written by one statement have consecutive ids, so a scan's 20,000 new warnings
+    travel in a job as a handful of numbers."""
+    ranges: list[list[int]] = []
+    for record_id in sorted(set(ids)):
+        if ranges and record_id == ranges[-1][1] + 1:
+            ranges[-1][1] = record_id
+        else:
+            ranges.append([record_id, record_id])
+    return ranges
+
+
+def refs_of_ranges(ranges: dict[str, list]) -> list[tuple[str, int]]:
+    """The (source key, record id) pairs of {source key: [[first, last], ...]}."""
+    return [(key, record_id) for key, spans in ranges.items()
+            for first, last in spans for record_id in range(int(first), int(last) + 1)]
+
+
 def enqueue_refresh(refs: list[tuple[str, int]]) -> None:
     """Write search.update jobs for these (source key, record id) pairs into the current
-    transaction; they run once it commits."""
+    transaction — one per JOB_BATCH records, the ids as ranges; they run once it commits."""
     from workbench.jobs import enqueue
 
-    for start in range(0, len(refs), JOB_BATCH):
-        chunk = refs[start:start + JOB_BATCH]
-        enqueue("search.update", refs=[[key, record_id] for key, record_id in chunk])
+    ordered = sorted(set(refs))
+    for start in range(0, len(ordered), JOB_BATCH):
+        by_source: dict[str, list[int]] = {}
+        for key, record_id in ordered[start:start + JOB_BATCH]:
+            by_source.setdefault(key, []).append(record_id)
+        enqueue("search.update", ranges={key: id_ranges(ids) for key, ids in by_source.items()})
 
 
 # --- building documents ---------------------------------------------------------------------

@@ -8,9 +8,11 @@ from workbench.search import indexing
 
 
 @job("search.update", queue="search", max_attempts=5)
-def update_index(ctx, *, refs: list) -> dict:
-    """Bring the documents of these [source key, record id] pairs in step with the database."""
-    pairs = [(key, int(record_id)) for key, record_id in refs]
+def update_index(ctx, *, ranges: dict | None = None, refs: list | None = None) -> dict:
+    """Bring the documents of these records in step with the database, in one write of the
+    index: `ranges` {source key: [[first id, last id], ...]} (what indexing.enqueue_refresh
+    writes), or `refs` [[source key, record id], ...] (jobs written by earlier versions)."""
+    pairs = indexing.refs_of_ranges(ranges or {}) + [(key, int(record_id)) for key, record_id in refs or ()]
 
     def fresh_read():
         # Once the writer is ours, end the job's transaction so the records are read as

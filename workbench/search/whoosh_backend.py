@@ -357,7 +357,10 @@ class WhooshBackend(SearchBackend):
 
     @contextlib.contextmanager
     def batch(self) -> Iterator[_Batch]:
-        with self._writer() as write:
+        # A bulk update (a scan's 20,000 new warnings in one job) sorts as many postings as a
+        # rebuild: with Whoosh's default 128 MB it spills and merges, which doubled its time.
+        # The limit is a ceiling, so small batches use no more memory than before.
+        with self._writer(limitmb=self.rebuild_memory_mb) as write:
             pending = _Batch()
             yield pending
             if not pending.documents and not pending.deleted:

@@ -39,7 +39,8 @@ def captured(monkeypatch):
 
     seen = []
     original = events.deliver
-    monkeypatch.setattr(events, "deliver", lambda app, batch: (seen.extend(batch), original(app, batch)))
+    monkeypatch.setattr(events, "deliver", lambda app, items: (
+        seen.extend(event for item in items for event in events.events_in(item)), original(app, items)))
     return seen
 
 

@@ -13,7 +13,7 @@ from plugins.worklog import services, system_entries
 from plugins.worklog.models import WorkLog
 from tests.plugins.worklog.conftest import write
 from workbench.contracts import Event
-from workbench.events import deliver, emit
+from workbench.events import deliver, emit, emit_batch
 from workbench.extensions import db
 from workbench.org.scope import acting_as, system_scope
 
@@ -217,3 +217,81 @@ def test_a_system_entry_announces_itself_as_worklog_logged_once(wl, monkeypatch)
     [logged] = [item for item in seen if item.name == "worklog.logged"]
     assert logged.payload["system"] is True and logged.payload["log_id"] == system_logs()[0].id
     assert len(system_logs()) == 1  # the worklog.logged event itself wrote nothing
+
+
+# -- events emitted as a batch (emit_batch): the same logs, written set-wise -------------------
+
+def one_by_one_and_batched(wl, make_payloads):
+    """The logs of the same events delivered singly and as a batch, as comparable tuples."""
+    def logs_as_tuples():
+        return sorted((log.event_name, log.customer_id, log.owner_id, log.org_unit_id, log.kind, log.happened_at,
+                       tuple(sorted(log.payload.items()))) for log in system_logs())
+
+    for values in make_payloads():
+        emit(values.pop("name"), actor=wl.lead, **values)
+    db.session.commit()
+    single = logs_as_tuples()
+    with system_scope():
+        db.session.execute(WorkLog.__table__.delete())
+        db.session.commit()
+    by_name: dict = {}
+    for values in make_payloads():
+        by_name.setdefault(values.pop("name"), []).append(values)
+    for name, payloads in by_name.items():
+        emit_batch(name, payloads, actor=wl.lead)
+    db.session.commit()
+    return single, logs_as_tuples()
+
+
+def test_a_batch_writes_the_same_logs_as_the_same_events_one_by_one(wl):
+    def make_payloads():
+        return [
+            dict(name="warning.raised", **payload(wl, warning_id=1, rule="arrears", severity="high", period="p")),
+            dict(name="warning.raised", warning_id=2, customer_id=wl.customers["am2"].id, title="无负责人字段"),
+            dict(name="warning.raised", warning_id=3, customer_id=999999, title="不存在的客户"),
+            dict(name="warning.raised", warning_id=4, customer_id="12", title="不是整数"),
+            dict(name="opportunity.created", **payload(wl, opportunity_id=5, owner_id=888888)),  # unknown owner
+            dict(name="opportunity.claimed", **payload(wl, opportunity_id=6)),  # not a system event
+        ]
+
+    single, batched = one_by_one_and_batched(wl, make_payloads)
+    strip = [entry[:5] + entry[6:] for entry in single]  # happened_at: each emit has its own moment
+    assert len(batched) == 3 and [entry[:5] + entry[6:] for entry in batched] == strip
+    owners = {entry[1]: entry[2] for entry in batched if entry[0] == "warning.raised"}
+    assert owners[wl.customers["am2"].id] == wl.am2.id  # the customer's owner when the payload names none
+
+
+def test_a_batch_delivered_twice_writes_each_log_once_with_its_audit_entry(wl):
+    from workbench import events
+    from workbench.audit.models import AuditEntry
+
+    emitted = emit_batch("warning.raised", [payload(wl, warning_id=number, rule="arrears", severity="high",
+                                                    period=f"p{number}") for number in range(3)], actor=wl.am1)
+    db.session.commit()
+    batch = events.EventBatch(name="warning.raised", events=tuple(emitted))
+    deliver(current_app._get_current_object(), [batch])
+    logs = system_logs()
+    assert sorted(log.event_id for log in logs) == sorted(event.id for event in emitted)
+    with system_scope():
+        entries = db.session.execute(select(AuditEntry).where(AuditEntry.model_key == "worklog_log",
+                                                              AuditEntry.record_id.in_([log.id for log in logs]))
+                                     ).scalars().all()
+    assert len(entries) == 3 and {entry.action for entry in entries} == {"create"}
+    assert {entry.actor_id for entry in entries} == {wl.am1.id}
+    assert entries[0].changes["event_name"] == [None, "warning.raised"] and entries[0].changes["system"] == [None, True]
+
+
+def test_a_batch_announces_its_logs_as_one_worklog_logged_batch(wl, monkeypatch):
+    from workbench import events
+
+    delivered = []
+    original = events.deliver
+    monkeypatch.setattr(events, "deliver", lambda application, items: (delivered.extend(items),
+                                                                       original(application, items)))
+    emit_batch("warning.raised", [payload(wl, warning_id=number) for number in range(2)], actor=wl.am1)
+    db.session.commit()
+    [logged] = [item for item in delivered if item.name == "worklog.logged"]
+    assert isinstance(logged, events.EventBatch) and logged.actor_id == wl.am1.id
+    assert sorted(event.payload["log_id"] for event in logged.events) == sorted(log.id for log in system_logs())
+    assert all(event.payload["system"] is True for event in logged.events)
+    assert len(system_logs()) == 2  # worklog.logged itself wrote nothing

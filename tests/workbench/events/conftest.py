@@ -1,10 +1,11 @@
-"""`listen(function, name=..., slow=False)` registers `function(event)` as a
-workbench_handle_event implementation of a plugin called `name` for one test."""
+"""`listen(function, name=..., slow=False, batch=False)` registers `function(event)` as a
+workbench_handle_event implementation of a plugin called `name` for one test (`slow`: marked
+@slow_handler; `batch`: marked @batch_handler)."""
 from __future__ import annotations
 
 import pytest
 
-from workbench.events import slow_handler
+from workbench.events import batch_handler, slow_handler
 from workbench.hookspecs import hookimpl
 
 
@@ -13,7 +14,7 @@ def listen(app):
     pm = app.extensions["workbench.plugins"].pm
     registered = []
 
-    def register(function, name: str = "listener", slow: bool = False):
+    def register(function, name: str = "listener", slow: bool = False, batch: bool = False):
         class Listener:
             @hookimpl
             def workbench_handle_event(self, event):
@@ -21,6 +22,8 @@ def listen(app):
 
         if slow:
             slow_handler(Listener.workbench_handle_event)
+        if batch:
+            batch_handler(Listener.workbench_handle_event)
         listener = Listener()
         pm.register(listener, name=name)
         registered.append(listener)

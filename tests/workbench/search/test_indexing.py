@@ -74,7 +74,8 @@ def test_one_commit_makes_one_job_on_the_search_queue(app, world):
     db.session.commit()
     jobs = search_jobs()
     assert len(jobs) == 2  # the world's commit, then this one
-    assert jobs[-1].state == "done" and len(jobs[-1].kwargs["refs"]) == 2
+    assert jobs[-1].state == "done"
+    assert len(indexing.refs_of_ranges(jobs[-1].kwargs["ranges"])) == 2
     assert definition("search.update").queue == "search"
 
 
@@ -119,3 +120,70 @@ def test_refresh_writes_what_the_database_holds_now(app, world, search_backend):
                                ("nolonger", 5)])
     assert result == {"indexed": 1, "removed": 2}
     assert f"customer:{world.customers['am2'].id}" not in found("客户", search_backend)
+
+
+# -- bulk updates -------------------------------------------------------------------------------
+
+def test_ids_travel_as_ranges_of_consecutive_ids():
+    assert indexing.id_ranges([7, 1, 3, 2, 3, 9, 8]) == [[1, 3], [7, 9]]
+    assert indexing.id_ranges([]) == []
+    assert indexing.refs_of_ranges({"customer": [[1, 3], [7, 7]], "other": [[5, 5]]}) == \
+        [("customer", 1), ("customer", 2), ("customer", 3), ("customer", 7), ("other", 5)]
+
+
+def test_a_commit_of_many_records_is_one_job_one_index_write_and_one_read_per_chunk(
+        app, world, search_backend, count_queries, monkeypatch):
+    monkeypatch.setattr(indexing, "LOAD_BATCH", 10)
+    with system_scope():
+        made = [make_customer(world.am1, name=f"批量公司{number}") for number in range(35)]
+        db.session.flush()
+    writes = []
+    original_batch = search_backend.batch
+    monkeypatch.setattr(search_backend, "batch", lambda: (writes.append(1), original_batch())[1])
+    reads = []
+
+    def note_reads(_conn, _cursor, statement, *_args):
+        if statement.lstrip().upper().startswith("SELECT") and "FROM customer" in statement and " IN " in statement:
+            reads.append(statement)
+
+    from sqlalchemy import event
+
+    event.listen(db.engine, "before_cursor_execute", note_reads)
+    try:
+        db.session.commit()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note_reads)
+    job = search_jobs()[-1]
+    assert job.state == "done" and job.result == {"indexed": 35, "removed": 0}
+    assert sorted(record_id for _key, record_id in indexing.refs_of_ranges(job.kwargs["ranges"])) == \
+        sorted(customer.id for customer in made)
+    assert len(writes) == 1  # one writer, one commit of the index
+    assert len(reads) == 4  # 35 records, 10 per query
+    assert len(found("批量公司", search_backend)) == 35
+
+
+def test_a_job_written_by_an_earlier_version_with_refs_still_runs(app, world, search_backend):
+    from workbench.jobs import enqueue
+
+    customer = world.customers["am1"]
+    with system_scope():
+        db.session.execute(delete(Customer).where(Customer.id == world.customers["am2"].id))
+        enqueue("search.update", refs=[["customer", customer.id], ["customer", world.customers["am2"].id]])
+        db.session.commit()
+    assert search_jobs()[-1].result == {"indexed": 1, "removed": 1}
+    assert f"customer:{world.customers['am2'].id}" not in found("客户", search_backend)
+
+
+def test_rows_handed_over_by_id_are_indexed_after_the_commit_and_not_after_a_rollback(app, world, search_backend):
+    with system_scope():
+        db.session.execute(Customer.__table__.update().where(Customer.id == world.customers["am1"].id)
+                           .values(name="核心语句改名"))  # a Core statement: the flush listener never sees it
+        indexing.index_after_commit("customer", [world.customers["am1"].id])
+        db.session.rollback()
+    assert found("核心语句改名", search_backend) == []
+    with system_scope():
+        db.session.execute(Customer.__table__.update().where(Customer.id == world.customers["am1"].id)
+                           .values(name="核心语句改名"))
+        indexing.index_after_commit("customer", [world.customers["am1"].id])
+        db.session.commit()
+    assert found("核心语句改名", search_backend) == [f"customer:{world.customers['am1'].id}"]
