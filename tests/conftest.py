@@ -56,8 +56,28 @@ class IsolatedClient(FlaskClient):
         return contextvars.Context().run(super().open, *args, **kwargs)
 
 
+@pytest.fixture(scope="session")
+def sqlite_template_dir(tmp_path_factory):
+    """Where this worker keeps its SQLite schema templates (see databases.sqlite_template)."""
+    return tmp_path_factory.mktemp("sqlite-templates")
+
+
+def _build_schema(app, database_url: str, sqlite_file, template_dir) -> None:
+    """An empty schema for the test: what db.create_all builds, made the cheap way."""
+    from workbench.extensions import db
+
+    if database_url != "sqlite":
+        databases.create_missing_tables(db.engine, db.metadata)
+        return
+    # The template is chosen after create_app: loading the plugins maps their tables.
+    uses_own_file = app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{sqlite_file}"
+    if not (uses_own_file and databases.copy_sqlite_template(
+            databases.sqlite_template(db.metadata, template_dir), sqlite_file)):
+        db.create_all()  # a test that points the app at another database, or opened it already
+
+
 @pytest.fixture
-def app(database_url, tmp_path, request):
+def app(database_url, tmp_path, request, sqlite_template_dir):
     from workbench import create_app
     from workbench.extensions import db
 
@@ -73,8 +93,9 @@ def app(database_url, tmp_path, request):
             "argon2__memory_cost": 1024, "argon2__rounds": 1, "argon2__parallelism": 1,
         },
     }
+    sqlite_file = tmp_path / "test.db"
     if database_url == "sqlite":
-        config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{tmp_path / 'test.db'}"
+        config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{sqlite_file}"
         config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 30}}
     else:
         config["SQLALCHEMY_DATABASE_URI"] = database_url
@@ -91,14 +112,12 @@ def app(database_url, tmp_path, request):
     application = create_app(config)
     application.test_client_class = IsolatedClient
     with application.app_context():
-        db.create_all()
+        _build_schema(application, database_url, sqlite_file, sqlite_template_dir)
         yield application
         db.session.remove()
-        if database_url == "sqlite":
-            db.engine.dispose()
-        else:
-            databases.truncate_all(db.engine, db.metadata)
-            db.engine.dispose()
+        if database_url != "sqlite":
+            databases.reset_tables(db.engine, db.metadata)
+        db.engine.dispose()
 
 
 @pytest.fixture

@@ -5,10 +5,11 @@ from flask import request
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
-from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
+
+from workbench.api.lazy_spec import LazySpecApi
 
 # Stable constraint names so Alembic migrations are identical on SQLite and PostgreSQL.
 NAMING_CONVENTION = {
@@ -23,7 +24,8 @@ db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING_CONVENTION))
 babel = Babel()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
-api = Api()
+# The OpenAPI document is written on first read, not at start-up (see workbench.api.lazy_spec).
+api = LazySpecApi()
 
 
 def client_address() -> str:

@@ -21,6 +21,7 @@ What is checked, in order:
 """
 from __future__ import annotations
 
+import functools
 import importlib
 import importlib.util
 import inspect
@@ -147,11 +148,20 @@ class PluginRegistry:
 
 def installed_plugins() -> list[tuple[str, str, str | None]]:
     """(name, target, distribution name) of every entry point in the plugin group."""
+    return list(_entry_points_on(tuple(sys.path)))
+
+
+@functools.lru_cache(maxsize=16)
+def _entry_points_on(search_path: tuple[str, ...]) -> tuple[tuple[str, str, str | None], ...]:
+    """Reading every distribution's metadata costs ~5 ms of CPU per create_app — paid again
+    by every test. What is installed only changes, within one process, when a folder joins
+    sys.path (a test puts a freshly installed distribution there), so the search path is
+    the key; `search_path` is only that key, importlib.metadata reads sys.path itself."""
     found = []
     for ep in entry_points(group=ENTRY_POINT_GROUP):
         dist = ep.dist.name if getattr(ep, "dist", None) else None
         found.append((ep.name, ep.value, dist))
-    return sorted(found)
+    return tuple(sorted(found))
 
 
 def _candidates(extra_modules: dict | None) -> list[tuple[str, str, str | None]]:
