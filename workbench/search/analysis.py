@@ -29,7 +29,6 @@ import threading
 from collections import Counter
 
 import jieba
-from pypinyin import lazy_pinyin
 from whoosh.analysis import Token, Tokenizer
 
 log = logging.getLogger(__name__)
@@ -226,6 +225,10 @@ def pinyin_keys(name: str) -> str:
     The index stores the prefixes of each key (see whoosh_backend), so "hwjs", "hw",
     "huawei" and "yxgs" all find 华为技术有限公司. Letters and digits stay as they are.
     """
+    # Imported on first use: pypinyin's dictionaries take ~55 MB, which a web worker that
+    # never indexes (the search jobs run in the Celery worker) does not need to carry.
+    from pypinyin import lazy_pinyin
+
     text = normalise(name)
     pieces: list[tuple[int, str, str]] = []  # (offset, initial, full spelling)
     position = 0
