@@ -130,6 +130,10 @@ def workbench_env(url: str, data_dir: Path) -> dict:
                WORKBENCH_SECRET_KEY=SESSION_KEY)
     # No broker: the benchmark measures the web tier; a stray Redis URL would add a worker's work.
     env.pop("WORKBENCH_REDIS_URL", None)
+    # The widget cache on the local Redis, as in production (its own key prefix per database),
+    # unless the caller turns it off with WORKBENCH_WIDGET_CACHE=off to measure without it.
+    env.setdefault("WORKBENCH_WIDGET_CACHE_URL", "redis://127.0.0.1:6379/0")
+    env["WORKBENCH_JOBS_KEY_PREFIX"] = f"bench-province:{url.rsplit('/', 1)[-1]}:"
     return env
 
 

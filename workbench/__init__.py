@@ -6,7 +6,7 @@ import logging
 
 from flask import Flask
 
-__version__ = "0.4.0"
+__version__ = "0.5.0"
 
 log = logging.getLogger(__name__)
 
