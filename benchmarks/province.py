@@ -50,6 +50,8 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
+from benchmarks import summary
+
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs" / "benchmarks.md"
 LUA = Path(__file__).resolve().parent / "wrk_report.lua"
@@ -617,6 +619,43 @@ def main() -> None:
     if not args.no_docs and args.pages is None:
         write_docs(section)
     print(f"\nraw results: {DATA_ROOT / 'province.json'}")
+    summary.emit("province", summary_figures(results))
+
+
+def summary_figures(results: list[dict]) -> list[dict]:
+    """The rows `python -m benchmarks` collects: per scale and user, the inbox's and the
+    homepage shell's throughput against the floor's at 16 connections, the slowest widget's
+    p95, and the workers' memory after the second round."""
+    figures = []
+    for result in results:
+        scale = f"scale {result['scale']:g}"
+        at_target_scale = result["scale"] == 1 and result["database"].startswith("postgresql")
+        for user in result["users"].values():
+            floor_rps = user["floor"]["16"]["rps"]
+            pages = {page["name"]: page for page in user["pages"] if page.get("load")}
+            for name, target in (("inbox", INBOX_RATIO_TARGET), ("homepage shell", SHELL_RATIO_TARGET)):
+                if name in pages:
+                    rps = pages[name]["load"]["16"]["rps"]
+                    figures.append(summary.figure(
+                        f"{name}, {user['role']}, {scale}, rps at 16 connections", rps, floor_rps, "requests/s",
+                        target=f"≥ {target:.0%} of the floor's rps at scale 1 (ratio ≤ {1 / target:.2f})",
+                        ok=(rps / floor_rps >= target) if at_target_scale else None))
+            widgets = [page for name, page in pages.items() if page["kind"] == "widget"]
+            if widgets:
+                slowest = max(widgets, key=lambda page: page["load"]["16"]["p95_ms"])
+                p95 = slowest["load"]["16"]["p95_ms"]
+                figures.append(summary.figure(
+                    f"slowest widget p95 at 16 connections ({slowest['name']}), {user['role']}, {scale}",
+                    p95, user["floor"]["16"]["p95_ms"], "ms", target=f"< {WIDGET_P95_TARGET_MS:g} ms at scale 1",
+                    ok=(p95 < WIDGET_P95_TARGET_MS) if at_target_scale else None))
+        memory = result.get("memory")
+        if memory:
+            rss = max(memory["rounds"][-1]["rss_mb"].values())
+            figures.append(summary.figure(
+                f"worker memory after {memory['requests_per_round'] * len(memory['rounds']):,} requests, {scale}",
+                rss, None, "MB", target=f"< {MEMORY_TARGET_MB:g} MB, not growing",
+                ok=rss < MEMORY_TARGET_MB if at_target_scale else None))
+    return figures
 
 
 if __name__ == "__main__":
