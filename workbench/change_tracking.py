@@ -131,6 +131,10 @@ def _confirm(_session) -> None:
 
 
 def _forget(conn) -> None:
+    # A connection that lost its database (invalidated) cannot even show its `info` without
+    # trying to reconnect; its transaction is gone, so there is nothing to forget.
+    if conn.invalidated:
+        return
     conn.info.pop(_WRITTEN, None)
 
 

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import create_engine, exc, text
 
 from tests.support import databases
-from workbench import connection_health
+from workbench import change_tracking, connection_health
 
 
 @pytest.fixture
@@ -22,6 +22,7 @@ def engine():
     except exc.OperationalError as error:
         databases.unavailable(f"PostgreSQL not reachable: {error}")
     connection_health.install()
+    change_tracking.install()  # as in the app: its rollback listener must cope with a dead connection
     engine = create_engine(url, pool_size=1, max_overflow=0, pool_pre_ping=False)
     yield engine
     engine.dispose()
