@@ -483,11 +483,13 @@ def growth_table(backend: str, results: list[dict]) -> list[str]:
              [f"SQL @{s:g}" for s in scales] + ["SQL same?"]
     lines = ["| " + " | ".join(header) + " |",
              "|---|---|" + "---:|" * (len(scales) + 1) + "---|" + "---:|" * len(scales) + "---|"]
-    for username, user in smallest["users"].items():
+    # Matched by role, not username: each scale's seed picks its own typical AM and lead.
+    for user in smallest["users"].values():
         for index, page in enumerate(user["pages"]):
             per_scale = []
             for r in results:
-                other = next((p for p in r["users"].get(username, {}).get("pages", []) if p["name"] == page["name"]), None)
+                same_role = next((u for u in r["users"].values() if u["role"] == user["role"]), {})
+                other = next((p for p in same_role.get("pages", []) if p["name"] == page["name"]), None)
                 per_scale.append(other)
             if any(p is None or "16" not in p["load"] for p in per_scale):
                 continue
