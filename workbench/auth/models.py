@@ -2,7 +2,7 @@
 several roles and extra per-person permissions (权限细分到每个角色和人)."""
 from __future__ import annotations
 
-from sqlalchemy import JSON, Boolean, Column, ForeignKey, String
+from sqlalchemy import JSON, Boolean, Column, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from flask_security.models.fsqla_v3 import FsRoleMixin, FsUserMixin, FsModels
 
@@ -11,6 +11,11 @@ from workbench.extensions import db
 from workbench.org.scope import Scope, wider
 
 FsModels.set_db_info(db, user_table_name="user", role_table_name="role")
+# Flask-Security's link table has neither key nor index: every sign-in and every page's user
+# load scanned all of it (5,000 rows at province scale). One unique index serves the look-up by
+# user and keeps a role from being linked twice (migration 0008_core_roles_users).
+Index("uq_roles_users_user_id_role_id", FsModels.roles_users.c.user_id, FsModels.roles_users.c.role_id,
+      unique=True)
 
 
 

@@ -58,7 +58,7 @@ def create_user(*, username: str, password: str | None, display_name: str = "", 
         display_name=display_name or username,
         org_unit_id=unit.id if unit else None,
         phone=phone,
-        roles=list(roles),
+        roles=list(dict.fromkeys(roles)),  # a role given twice is linked once (unique index)
         active=True,
     )
     db.session.flush()
@@ -73,7 +73,7 @@ def set_roles(actor: User, user: User, roles: list[Role]) -> None:
         raise NotAllowed(_l("You cannot change your own roles."))
     if not roles:
         raise ServiceError(_l("Give the user at least one role."), field="roles")
-    user.roles = list(roles)
+    user.roles = list(dict.fromkeys(roles))  # once each: the link table has a unique index
 
 
 def password_problems(password: str, **context) -> list[str]:

@@ -336,6 +336,20 @@ def drop_everything(app) -> None:
         shutil.rmtree(index_dir, ignore_errors=True)
 
 
+def gather_statistics(seeder: Seeder) -> None:
+    """ANALYZE the freshly loaded tables, so the planner sees the volumes a database in use
+    would show. Autovacuum would get there on its own some minutes later — or never, where it
+    is switched off (as on the benchmark machine) — and until then plans are made for empty
+    tables: at scale 1 the opportunity pool's query took 116 ms instead of 33."""
+    from workbench.extensions import db
+
+    started = time.perf_counter()
+    with db.engine.connect() as connection:
+        connection.exec_driver_sql("ANALYZE")
+        connection.commit()
+    seeder.echo(f"  {'statistics (ANALYZE)':<28} {'':>10}  {time.perf_counter() - started:7.1f} s")
+
+
 def seed_database(app, *, scale: float, seed: int = DEFAULT_SEED, reset: bool = False, index: bool = True,
                   create_schema: bool = True, now: datetime | None = None,
                   echo: Callable[[str], None] = print) -> dict:
@@ -372,6 +386,7 @@ def seed_database(app, *, scale: float, seed: int = DEFAULT_SEED, reset: bool = 
         seed_plugins(seeder)
         move_sequences(seeder)
         seeder.commit()
+        gather_statistics(seeder)
         index_seconds = None
         if index:
             index_seconds = index_for_search(seeder)
