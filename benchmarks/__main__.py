@@ -32,10 +32,11 @@ from typing import Callable
 
 from benchmarks import summary
 
+from benchmarks import scratch_postgres
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DOCS = REPO_ROOT / "docs" / "benchmarks.md"
 MARKER_START, MARKER_END = "<!-- summary:start -->", "<!-- summary:end -->"
-PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 # core_pages, jobs_roundtrip and proposal_generation take a database URL: each gets this
 # database, dropped and re-created before it runs. warning_scan and imports re-create their
 # own, named apart from those of a run started by hand (bench_collect_*).
@@ -110,17 +111,6 @@ class Outcome:
 
 # --- running ------------------------------------------------------------------------------------
 
-def fresh_postgres(name: str) -> str:
-    from sqlalchemy import create_engine, text
-
-    engine = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        connection.execute(text(f"CREATE DATABASE {name}"))
-    engine.dispose()
-    return PG_ADMIN.rsplit("/", 1)[0] + "/" + name
-
-
 def skip_reason(benchmark: Benchmark) -> str | None:
     module_file = REPO_ROOT / Path(*benchmark.module.split(".")).with_suffix(".py")
     if not module_file.exists():
@@ -136,7 +126,7 @@ def run_one(benchmark: Benchmark, scale: float, db: str, time_limit: float) -> O
     if reason:
         print(f"\n=== {benchmark.name}: skipped — {reason}", flush=True)
         return Outcome(benchmark, "skipped", reason=reason)
-    url = fresh_postgres(PG_DATABASE) if db == "postgresql" and benchmark.uses_database == "url" else None
+    url = scratch_postgres.fresh_database(PG_DATABASE) if db == "postgresql" and benchmark.uses_database == "url" else None
     argv = [sys.executable, "-m", benchmark.module, *benchmark.arguments(scale, db, url)]
     command = "python -m " + " ".join(argv[2:])
     print(f"\n=== {benchmark.name}: {command}", flush=True)
@@ -221,7 +211,7 @@ def postgres_version() -> str:
     try:
         from sqlalchemy import create_engine, text
 
-        engine = create_engine(PG_ADMIN)
+        engine = create_engine(scratch_postgres.PG_ADMIN)
         with engine.connect() as connection:
             version = connection.execute(text("SHOW server_version")).scalar_one()
         engine.dispose()

@@ -39,11 +39,12 @@ from pathlib import Path
 
 from benchmarks import summary
 
+from benchmarks import scratch_postgres
+
 CLOCK = time.perf_counter
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
 MARKER_START, MARKER_END = "<!-- imports:start -->", "<!-- imports:end -->"
-PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-PG_DATABASE = "bench_imports"
+DEFAULT_PG_DATABASE = "bench_imports"
 AMS = 400
 COUNTIES = 20
 PERIOD = "2026-09"
@@ -71,28 +72,6 @@ reading it (openpyxl read-only, or the csv module) plus one bare executemany INS
 same rows into the same table (ids looked up in one SELECT), rolled back before ours runs.
 Wall-clock seconds; the statement count is the whole job's, checkpoints included.
 """
-
-
-def use_database(name: str) -> None:
-    global PG_DATABASE  # noqa: PLW0603 - one setting of this script, read by pg_url and fresh_postgres
-    if not name.replace("_", "").isalnum():
-        raise SystemExit(f"--pg-database: {name!r} is not a plain database name")
-    PG_DATABASE = name
-
-
-def pg_url() -> str:
-    return PG_ADMIN.rsplit("/", 1)[0] + "/" + PG_DATABASE
-
-
-def fresh_postgres() -> str:
-    from sqlalchemy import create_engine, text
-
-    engine = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        connection.execute(text(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)"))
-        connection.execute(text(f"CREATE DATABASE {PG_DATABASE}"))
-    engine.dispose()
-    return pg_url()
 
 
 def county_code(index: int) -> str:
@@ -264,10 +243,10 @@ def measure_ours(app, actor_id: int, kind: str, filename: str, data: bytes) -> d
 
 # --- the run ------------------------------------------------------------------------------------
 
-def build_app(dialect: str, folder: Path, redis_url: str):
+def build_app(dialect: str, folder: Path, redis_url: str, pg_database: str = DEFAULT_PG_DATABASE):
     from workbench import create_app
 
-    uri = fresh_postgres() if dialect == "postgresql" else f"sqlite:///{folder / 'bench.db'}"
+    uri = scratch_postgres.fresh_database(pg_database) if dialect == "postgresql" else f"sqlite:///{folder / 'bench.db'}"
     return create_app({"DATA_DIR": str(folder / "data"), "SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": uri,
                        "WORKBENCH_PLUGINS": ["warning"], "WORKBENCH_REDIS_URL": redis_url,
                        "WORKBENCH_IMPORT_MAX_BYTES": 200 * 1024 * 1024, "WORKBENCH_IMPORT_MAX_ROWS": 10_000_000})
@@ -296,7 +275,8 @@ def seed(app) -> int:
     return actor_id
 
 
-def run(rows: int = 20000, db: str = "sqlite", kinds=("customers", "metrics"), seed_value: int = 7) -> dict:
+def run(rows: int = 20000, db: str = "sqlite", kinds=("customers", "metrics"), seed_value: int = 7,
+        pg_database: str = DEFAULT_PG_DATABASE) -> dict:
     """Measure every (kind, format); returns {"results": [...], "redis": version, ...}."""
     import logging
 
@@ -309,7 +289,7 @@ def run(rows: int = 20000, db: str = "sqlite", kinds=("customers", "metrics"), s
     with tempfile.TemporaryDirectory() as folder, ExitStack() as stack:
         folder = Path(folder)
         redis_url = stack.enter_context(RedisServer(folder / "redis")).url
-        app = build_app(db, folder, redis_url)
+        app = build_app(db, folder, redis_url, pg_database)
         actor_id = seed(app)
         for fmt, prefix in ((".xlsx", "XA"), (".csv", "CV")):
             for kind in kinds:
@@ -384,11 +364,11 @@ def main() -> None:
     parser.add_argument("--kinds", nargs="+", choices=("customers", "metrics"), default=["customers", "metrics"])
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--no-docs", action="store_true", help="print only; leave docs/benchmarks.md alone")
-    parser.add_argument("--pg-database", default=PG_DATABASE,
+    parser.add_argument("--pg-database", default=DEFAULT_PG_DATABASE,
                         help="the PostgreSQL database to drop and re-create (another run may be using the default)")
     args = parser.parse_args()
-    use_database(args.pg_database)
-    outcome = run(args.rows, args.db, tuple(args.kinds), args.seed)
+    outcome = run(args.rows, args.db, tuple(args.kinds), args.seed,
+                  scratch_postgres.checked_name(args.pg_database))
     text = table(outcome)
     print(text)
     if not args.no_docs:

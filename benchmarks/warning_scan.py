@@ -33,33 +33,12 @@ from pathlib import Path
 
 from benchmarks import summary
 
+from benchmarks import scratch_postgres
+
 CLOCK = time.perf_counter
 TARGET_CUSTOMERS, TARGET_SECONDS = 200_000, 15
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
-PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-PG_DATABASE = "bench_warning"
-
-
-def use_database(name: str) -> None:
-    global PG_DATABASE  # noqa: PLW0603 - one setting of this script, read by pg_url and fresh_postgres
-    if not name.replace("_", "").isalnum():
-        raise SystemExit(f"--pg-database: {name!r} is not a plain database name")
-    PG_DATABASE = name
-
-
-def pg_url() -> str:
-    return PG_ADMIN.rsplit("/", 1)[0] + "/" + PG_DATABASE
-
-
-def fresh_postgres() -> str:
-    from sqlalchemy import create_engine, text
-
-    engine = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        connection.execute(text(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)"))
-        connection.execute(text(f"CREATE DATABASE {PG_DATABASE}"))
-    engine.dispose()
-    return pg_url()
+DEFAULT_PG_DATABASE = "bench_warning"
 
 
 def months_back(last: date, count: int) -> list[date]:
@@ -156,7 +135,8 @@ def write_rows(table: str, columns, rows, dialect: str) -> None:
         db.session.execute(statement, batch)
 
 
-def run_size(dialect: str, customers: int, ams: int, seed: int, folder: Path, plugins=("warning",)) -> dict:
+def run_size(dialect: str, customers: int, ams: int, seed: int, folder: Path, plugins=("warning",),
+             pg_database: str = DEFAULT_PG_DATABASE) -> dict:
     import logging
 
     from sqlalchemy import and_, event, func, select
@@ -168,7 +148,7 @@ def run_size(dialect: str, customers: int, ams: int, seed: int, folder: Path, pl
     from workbench.org.scope import system_scope
 
     logging.disable(logging.WARNING)
-    uri = fresh_postgres() if dialect == "postgresql" else f"sqlite:///{folder / f'bench-{customers}.db'}"
+    uri = scratch_postgres.fresh_database(pg_database) if dialect == "postgresql" else f"sqlite:///{folder / f'bench-{customers}.db'}"
     app = create_app({"TESTING": True, "DATA_DIR": str(folder / "data"), "SECRET_KEY": "bench",
                       "SQLALCHEMY_DATABASE_URI": uri, "WORKBENCH_PLUGINS": list(plugins),
                       "SECURITY_PASSWORD_HASH_PASSLIB_OPTIONS": {"argon2__memory_cost": 1024, "argon2__rounds": 1,
@@ -272,16 +252,16 @@ def main() -> None:
     parser.add_argument("--plugins", default="warning",
                         help="plugins enabled (default: warning; warning,worklog adds the system entries)")
     parser.add_argument("--no-docs", action="store_true")
-    parser.add_argument("--pg-database", default=PG_DATABASE,
+    parser.add_argument("--pg-database", default=DEFAULT_PG_DATABASE,
                         help="the PostgreSQL database to drop and re-create (another run may be using the default)")
     args = parser.parse_args()
-    use_database(args.pg_database)
+    pg_database = scratch_postgres.checked_name(args.pg_database)
     small = args.small or max(1000, args.customers // 10)
     plugins = tuple(name.strip() for name in args.plugins.split(",") if name.strip())
     results = []
     with tempfile.TemporaryDirectory() as folder:
         for size in (small, args.customers):
-            results.append(run_size(args.db, size, args.ams, args.seed, Path(folder), plugins))
+            results.append(run_size(args.db, size, args.ams, args.seed, Path(folder), plugins, pg_database))
             r = results[-1]
             print(f"  {size:,} customers: scan {r['scan']:.2f} s (floor {r['floor']:.2f} s), "
                   f"{r['statements']} statements; commit after scan {r['commit']:.2f} s "
